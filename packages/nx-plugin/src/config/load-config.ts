@@ -1,0 +1,77 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { IngressRule, NetworkSettings, ProjectSettings, Settings } from '@pushbutton/stacks';
+import networkSchema from '../../schemas/network.schema.json';
+import projectSchema from '../../schemas/project.schema.json';
+import { ConfigError, ConfigIssue } from './config-error';
+import { ConfigFile } from './config-file';
+import { ingressPorts, networkIssues, RawIngressRule } from './rules';
+import { validateAgainstSchema } from './schema-validation';
+
+/** Everything in the config folder, validated and with defaults filled in. */
+export type PushbuttonConfig = Settings;
+
+type StepConfigFile<K extends keyof PushbuttonConfig> = {
+  key: K;
+  file: string;
+  schema: object;
+  /** Turns schema-valid data into settings, reporting what the schema cannot check. */
+  resolve(file: ConfigFile, data: any, project?: ProjectSettings): { settings?: PushbuttonConfig[K]; issues: ConfigIssue[] };
+};
+
+const PROJECT_FILE = 'project.yaml';
+
+function resolveProject(data: any): ProjectSettings {
+  const state = data.state.backend === 's3' ? { ...data.state, region: data.state.region ?? data.region } : { backend: 'local' };
+  return { name: data.name, region: data.region, tags: data.tags, state };
+}
+
+const network: StepConfigFile<'network'> = {
+  key: 'network',
+  file: 'network.yaml',
+  schema: networkSchema,
+  resolve(file, data: { vpcCidr: string; subnet: NetworkSettings['subnet']; ingress: Record<string, RawIngressRule> }, project) {
+    const issues: ConfigIssue[] = [];
+    const ingress: Record<string, IngressRule> = {};
+    for (const [name, rule] of Object.entries(data.ingress)) {
+      const ports = ingressPorts(file, name, rule);
+      if ('file' in ports) issues.push(ports);
+      else ingress[name] = { description: rule.description, protocol: rule.protocol, cidr: rule.cidr, ...ports };
+    }
+    const settings: NetworkSettings = { vpcCidr: data.vpcCidr, subnet: data.subnet, ingress };
+    issues.push(...networkIssues(file, settings, project));
+    return { settings, issues };
+  },
+};
+
+/** The step config files, by the key they fill in PushbuttonConfig. */
+export const STEP_CONFIG_FILES = [network];
+
+function readValidated(workspaceRoot: string, path: string, schema: object) {
+  const { file, issues } = ConfigFile.read(workspaceRoot, path);
+  if (issues.length) return { file, issues, data: undefined };
+  return { file, ...validateAgainstSchema(file, schema) };
+}
+
+/**
+ * Reads and validates every config file in `configDir` (relative to `workspaceRoot`).
+ * Throws a ConfigError listing every problem, with file, line and key, if any file is invalid.
+ */
+export function loadConfig(workspaceRoot: string, configDir: string): PushbuttonConfig {
+  const projectFile = readValidated(workspaceRoot, join(configDir, PROJECT_FILE), projectSchema);
+  const issues = [...projectFile.issues];
+  const project = issues.length ? undefined : resolveProject(projectFile.data);
+  const config: Partial<PushbuttonConfig> = { project };
+  for (const step of STEP_CONFIG_FILES) {
+    const path = join(configDir, step.file);
+    if (!existsSync(join(workspaceRoot, path))) continue;
+    const stepFile = readValidated(workspaceRoot, path, step.schema);
+    issues.push(...stepFile.issues);
+    if (stepFile.issues.length) continue;
+    const resolved = step.resolve(stepFile.file, stepFile.data, project);
+    issues.push(...resolved.issues);
+    config[step.key] = resolved.settings;
+  }
+  if (issues.length) throw new ConfigError(issues);
+  return config as PushbuttonConfig;
+}

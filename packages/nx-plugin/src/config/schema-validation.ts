@@ -1,0 +1,105 @@
+import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
+import { closest, distance } from 'fastest-levenshtein';
+import type { ConfigIssue } from './config-error';
+import { ConfigFile, describeValue, KeyPath } from './config-file';
+
+type SchemaNode = {
+  expected?: string;
+  description?: string;
+  properties?: Record<string, SchemaNode>;
+};
+
+// `expected` is Pushbutton's annotation: how a value should look, for error messages.
+const ajv = new Ajv({ allErrors: true, verbose: true, useDefaults: true, strict: true, strictRequired: false });
+ajv.addKeyword('expected');
+
+const compiled = new Map<object, ValidateFunction>();
+
+function keyPathOf(pointer: string): KeyPath {
+  if (!pointer) return [];
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((segment) => segment.replace(/~1/g, '/').replace(/~0/g, '~'));
+}
+
+function expectedOf(schema: SchemaNode | undefined, fallback: string): string {
+  return schema?.expected ?? fallback;
+}
+
+function issueFor(file: ConfigFile, error: ErrorObject): ConfigIssue | undefined {
+  const path = keyPathOf(error.instancePath);
+  const parent = error.parentSchema as SchemaNode | undefined;
+  const params = error.params as Record<string, unknown>;
+  if (error.propertyName !== undefined) {
+    const name = error.propertyName;
+    return file.issue([...path, name], expectedOf(parent, `a key matching ${params.pattern}`), JSON.stringify(name), 'key');
+  }
+  switch (error.keyword) {
+    case 'required': {
+      const missing = String(params.missingProperty);
+      const what = parent?.properties?.[missing];
+      const hint = what?.expected ?? what?.description;
+      return file.issue([...path, missing], `a value for "${missing}"${hint ? ` (${hint})` : ''}`, 'nothing: the key is missing');
+    }
+    case 'additionalProperties': {
+      const extra = String(params.additionalProperty);
+      const known = Object.keys(parent?.properties ?? {});
+      const guess = likelyMeant(extra, known);
+      const expected = `one of the keys ${known.join(', ')}${guess ? ` (did you mean "${guess}"?)` : ''}`;
+      return file.issue([...path, extra], expected, `unknown key "${extra}"`, 'key');
+    }
+    case 'type':
+      return file.issue(path, expectedOf(parent, typeName(String(params.type))), describeValue(error.data));
+    case 'enum':
+      return file.issue(path, `one of ${(params.allowedValues as unknown[]).join(', ')}`, describeValue(error.data));
+    case 'pattern':
+      return file.issue(path, expectedOf(parent, `text matching ${params.pattern}`), describeValue(error.data));
+    case 'minimum':
+    case 'maximum':
+      return file.issue(path, `a number ${params.comparison} ${params.limit}`, describeValue(error.data));
+    case 'maxLength':
+      return file.issue(path, `at most ${params.limit} characters`, `${String(error.data).length} characters`);
+    case 'if':
+    case 'propertyNames':
+      return undefined; // Reported by the error that caused it.
+    default:
+      return file.issue(path, error.message ?? error.keyword, describeValue(error.data));
+  }
+}
+
+/** The known key a misspelt one most likely meant, if any is close enough. */
+function likelyMeant(key: string, known: string[]): string | undefined {
+  if (!known.length) return undefined;
+  const guess = closest(key, known);
+  return distance(key.toLowerCase(), guess.toLowerCase()) <= Math.max(2, key.length / 4) ? guess : undefined;
+}
+
+const TYPE_NAMES: Record<string, string> = {
+  object: 'a mapping',
+  array: 'a list',
+  integer: 'a whole number',
+  number: 'a number',
+  string: 'a string',
+  boolean: 'true or false',
+};
+
+function typeName(type: string): string {
+  return TYPE_NAMES[type] ?? type;
+}
+
+/**
+ * Validates a config file against its JSON Schema, filling in schema defaults.
+ * Returns the file's issues, each located at the offending key or value.
+ */
+export function validateAgainstSchema(file: ConfigFile, schema: object): { data: unknown; issues: ConfigIssue[] } {
+  let validate = compiled.get(schema);
+  if (!validate) {
+    validate = ajv.compile(schema);
+    compiled.set(schema, validate);
+  }
+  const data = file.data ?? {};
+  if (validate(data)) return { data, issues: [] };
+  const issues = (validate.errors ?? []).map((error) => issueFor(file, error)).filter((i): i is ConfigIssue => !!i);
+  return { data, issues };
+}

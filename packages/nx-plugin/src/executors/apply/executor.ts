@@ -1,0 +1,30 @@
+import type { ExecutorContext } from '@nx/devkit';
+import { applySummary } from '../../report';
+import { Mode, preflight } from '../../terraform/preflight';
+import { applyStack } from '../../terraform/stack-run';
+import { SynthesizedStack } from '../../terraform/synthesized-stack';
+import { resolveTerraformCli, TerraformCliOptions } from '../../terraform/terraform-cli';
+import { runExecutor, stackDefinition } from '../run-executor';
+
+export interface ApplyExecutorOptions extends TerraformCliOptions {
+  stack: string;
+  mode: Mode;
+}
+
+export default async function applyExecutor(options: ApplyExecutorOptions, context: ExecutorContext) {
+  return runExecutor(async () => {
+    const stack = SynthesizedStack.read(context.root, options.stack);
+    const cli = resolveTerraformCli(options);
+    const what = options.mode === 'live' ? `apply the ${options.stack} stack` : `rehearse the ${options.stack} stack`;
+    const { account } = await preflight(what, options.mode, cli, stack, stack.region());
+    const result = await applyStack({
+      workspaceRoot: context.root,
+      stack,
+      mode: options.mode,
+      cli,
+      readsFactsOf: stackDefinition(options.stack).readsFactsOf,
+      print: (text) => console.log(text),
+    });
+    console.log(`\n${applySummary(options.stack, options.mode, result, account)}`);
+  });
+}

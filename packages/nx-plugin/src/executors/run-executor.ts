@@ -1,0 +1,41 @@
+import type { ExecutorContext } from '@nx/devkit';
+import { ConfigError } from '../config/config-error';
+import { STEPS } from '../steps';
+import { PreflightError } from '../terraform/preflight';
+import { TerraformError } from '../terraform/terraform-cli';
+
+const PROVIDER_HINT =
+  'If Terraform could not download providers (no network), point it at a provider mirror: ' +
+  'set PUSHBUTTON_TF_PLUGIN_DIR to a directory laid out as registry.terraform.io/hashicorp/aws/<version>/<os>_<arch>/, ' +
+  'or configure a filesystem_mirror in a Terraform CLI config (TF_CLI_CONFIG_FILE).';
+
+function explain(error: unknown): string {
+  if (error instanceof ConfigError || error instanceof PreflightError) return error.message;
+  if (error instanceof TerraformError) {
+    const providers = / init\b/.test(error.command) && /provider|registry/i.test(error.output);
+    return `${error.message} (its output is above).${providers ? `\n${PROVIDER_HINT}` : ''}`;
+  }
+  return error instanceof Error ? (error.stack ?? error.message) : String(error);
+}
+
+/** Runs an executor's body; any failure is printed as a sentence, and the task fails. */
+export async function runExecutor(body: () => Promise<void>): Promise<{ success: boolean }> {
+  try {
+    await body();
+    return { success: true };
+  } catch (error) {
+    console.error(`\n${explain(error)}`);
+    return { success: false };
+  }
+}
+
+/** The config folder: the root of the project this executor runs for. */
+export function configDirOf(context: ExecutorContext): string {
+  return context.projectsConfigurations.projects[context.projectName!].root;
+}
+
+export function stackDefinition(name: string) {
+  const stack = STEPS.flatMap((step) => step.stacks).find((s) => s.name === name);
+  if (!stack) throw new Error(`Unknown stack "${name}"`);
+  return stack;
+}

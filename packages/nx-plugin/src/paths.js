@@ -1,0 +1,28 @@
+// @ts-check
+// Where a run writes things, relative to the workspace root. All of it is git-ignored.
+// Plain JavaScript: project inference and the state fingerprint load it, and both must start fast.
+const { join } = require('node:path');
+
+const RUN_DIR = '.pushbutton';
+
+/** @typedef {'live' | 'rehearse'} Mode */
+
+/** @type {readonly Mode[]} */
+const MODES = ['live', 'rehearse'];
+
+const paths = {
+  runDir: RUN_DIR,
+  /** Output of `<stack>-synth`: cdktf's layout, `stacks/<stack>/cdk.tf.json`. */
+  synthDir: (/** @type {string} */ stack) => join(RUN_DIR, 'synth', stack),
+  synthesizedFile: (/** @type {string} */ stack) => join(RUN_DIR, 'synth', stack, 'stacks', stack, 'cdk.tf.json'),
+  /** Terraform's working directory; in live mode with the local backend it also holds the state. */
+  workDir: (/** @type {Mode} */ mode, /** @type {string} */ stack) => join(RUN_DIR, mode, stack),
+  localStateFile: (/** @type {string} */ stack) => join(RUN_DIR, 'live', stack, 'terraform.tfstate'),
+  /** What a rehearsal records in place of a state: the mock-applied resources and outputs. */
+  rehearsalStateFile: (/** @type {string} */ stack) => join(RUN_DIR, 'rehearse', stack, 'rehearsal-state.json'),
+  stateTokenFile: (/** @type {Mode} */ mode, /** @type {string} */ stack) => join(RUN_DIR, mode, stack, 'state-token.json'),
+  /** Output of `<stack>-apply`: the facts later steps read. */
+  factsFile: (/** @type {Mode} */ mode, /** @type {string} */ stack) => join(RUN_DIR, 'facts', mode, `${stack}.json`),
+};
+
+module.exports = { paths, MODES };

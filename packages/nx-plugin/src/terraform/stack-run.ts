@@ -1,0 +1,131 @@
+// Running Terraform for one stack: its working directory, apply and destroy, live or rehearsed.
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
+import { factsAsVariables, writeFacts } from '../facts';
+import { writeFileAtomic } from '../fs-atomic';
+import { paths } from '../paths';
+import { recordAppliedState } from '../state-token';
+import type { Mode } from './preflight';
+import { REHEARSAL_OVERRIDE_FILE, REHEARSAL_TEST_FILE, rehearsalCollector, rehearsalOverride, rehearsalTestFile } from './rehearsal';
+import type { SynthesizedStack } from './synthesized-stack';
+import { captureTerraform, runTerraform, RunOptions, TerraformCli, terraformEnv } from './terraform-cli';
+
+export interface StackRun {
+  workspaceRoot: string;
+  stack: SynthesizedStack;
+  mode: Mode;
+  cli: TerraformCli;
+  /** Stacks whose facts become this stack's Terraform variables. */
+  readsFactsOf: string[];
+  print: (text: string) => void;
+}
+
+export interface ApplyResult {
+  resources: string[];
+  values: Record<string, unknown>;
+  /** Terraform's one-line account of the apply ("Apply complete! Resources: ..."). */
+  outcome: string;
+  factsFile: string;
+}
+
+const PLAN_FILE = 'tfplan';
+const FACT_VARIABLES_FILE = 'facts.auto.tfvars.json';
+
+function writeJson(file: string, value: unknown): void {
+  writeFileAtomic(file, JSON.stringify(value, null, 2) + '\n');
+}
+
+/** Lays out the stack's Terraform working directory and returns its absolute path. */
+function prepareWorkDir(run: StackRun): string {
+  const dir = join(run.workspaceRoot, paths.workDir(run.mode, run.stack.name));
+  writeFileAtomic(join(dir, 'main.tf.json'), readFileSync(run.stack.file, 'utf8'));
+  const variables = factsAsVariables(run.workspaceRoot, run.mode, run.readsFactsOf, run.stack.variableNames());
+  if (Object.keys(variables).length) writeJson(join(dir, FACT_VARIABLES_FILE), variables);
+  else rmSync(join(dir, FACT_VARIABLES_FILE), { force: true });
+  if (run.mode === 'rehearse') {
+    writeJson(join(dir, REHEARSAL_OVERRIDE_FILE), rehearsalOverride(run.stack));
+    writeJson(join(dir, REHEARSAL_TEST_FILE), rehearsalTestFile(run.stack, run.stack.outputNames()));
+  }
+  return dir;
+}
+
+function terraformIn(run: StackRun, dir: string) {
+  // A rehearsal must never reach a real account, whatever credentials the shell holds.
+  const env =
+    run.mode === 'rehearse'
+      ? terraformEnv({ AWS_PROFILE: undefined, AWS_SESSION_TOKEN: undefined, AWS_EC2_METADATA_DISABLED: 'true' })
+      : terraformEnv();
+  // Terraform refuses a plugin cache dir that does not exist yet.
+  if (env.TF_PLUGIN_CACHE_DIR) mkdirSync(env.TF_PLUGIN_CACHE_DIR, { recursive: true });
+  const tf = (args: string[], options: Partial<RunOptions> = {}) => {
+    run.print(`\n> ${run.cli.binary} ${args.join(' ')}`);
+    return runTerraform(run.cli, args, { cwd: dir, env, print: run.print, ...options });
+  };
+  const init = () => tf(['init', '-input=false', ...(run.cli.pluginDir ? [`-plugin-dir=${run.cli.pluginDir}`] : [])]);
+  return { tf, init, env };
+}
+
+function lastLineMatching(output: string, pattern: RegExp): string {
+  return stripVTControlCharacters(output).split('\n').reverse().find((line) => pattern.test(line))?.trim() ?? '';
+}
+
+async function applyLive(run: StackRun, dir: string): Promise<Omit<ApplyResult, 'factsFile'>> {
+  const { tf, init, env } = terraformIn(run, dir);
+  await init();
+  await tf(['plan', '-input=false', `-out=${PLAN_FILE}`]);
+  try {
+    const { output } = await tf(['apply', '-input=false', PLAN_FILE]);
+    const outputs = JSON.parse(await captureTerraform(run.cli, ['output', '-json'], { cwd: dir, env })) as Record<
+      string,
+      { value: unknown; sensitive: boolean }
+    >;
+    const values = Object.fromEntries(Object.entries(outputs).filter(([, o]) => !o.sensitive).map(([k, o]) => [k, o.value]));
+    return { resources: run.stack.resourceAddresses(), values, outcome: lastLineMatching(output, /^Apply complete!/) };
+  } finally {
+    rmSync(join(dir, PLAN_FILE), { force: true }); // A plan file can hold sensitive values.
+  }
+}
+
+async function applyRehearsal(run: StackRun, dir: string): Promise<Omit<ApplyResult, 'factsFile'>> {
+  const { tf, init } = terraformIn(run, dir);
+  await init();
+  await tf(['validate']);
+  await tf(['plan', '-input=false', '-lock=false']);
+  const collector = rehearsalCollector(run.print);
+  await tf(['test', '-json', '-verbose'], { onMessage: collector.onMessage });
+  const { resources, outputs } = collector.result();
+  writeJson(join(run.workspaceRoot, paths.rehearsalStateFile(run.stack.name)), { stack: run.stack.name, resources, outputs });
+  return { resources, values: outputs, outcome: `Mock apply complete! Resources: ${resources.length} in memory, none in AWS.` };
+}
+
+/** Applies the stack (or rehearses it), then hands on its facts. */
+export async function applyStack(run: StackRun): Promise<ApplyResult> {
+  const dir = prepareWorkDir(run);
+  const result = run.mode === 'live' ? await applyLive(run, dir) : await applyRehearsal(run, dir);
+  await recordAppliedState(run.workspaceRoot, run.mode, run.stack.name);
+  const factsFile = writeFacts(run.workspaceRoot, {
+    stack: run.stack.name,
+    mode: run.mode,
+    rehearsal: run.mode === 'rehearse',
+    values: result.values,
+  });
+  return { ...result, factsFile };
+}
+
+/** Destroys what the stack created; a rehearsal forgets what it recorded. Returns Terraform's account of it. */
+export async function destroyStack(run: StackRun): Promise<string> {
+  if (run.mode === 'rehearse') {
+    const recorded = join(run.workspaceRoot, paths.rehearsalStateFile(run.stack.name));
+    const resources: string[] = existsSync(recorded) ? JSON.parse(readFileSync(recorded, 'utf8')).resources : [];
+    rmSync(recorded, { force: true });
+    return resources.length
+      ? `Rehearsal: a live destroy would remove ${resources.length} resources: ${resources.join(', ')}.`
+      : 'Rehearsal: nothing was rehearsed for this stack, so there is nothing to destroy.';
+  }
+  const dir = prepareWorkDir(run);
+  const { tf, init } = terraformIn(run, dir);
+  await init();
+  const { output } = await tf(['destroy', '-auto-approve', '-input=false']);
+  return lastLineMatching(output, /^Destroy complete!/);
+}

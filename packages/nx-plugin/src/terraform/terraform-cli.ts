@@ -1,0 +1,103 @@
+import { execFile, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { promisify } from 'node:util';
+
+/** Executor options that choose the Terraform binary and where providers come from. */
+export interface TerraformCliOptions {
+  /** Terraform (or OpenTofu) binary; default: $PUSHBUTTON_TERRAFORM, else `terraform` on PATH. */
+  terraformBinary?: string;
+  /** A provider mirror passed to `terraform init -plugin-dir`; default: $PUSHBUTTON_TF_PLUGIN_DIR. */
+  pluginDir?: string;
+}
+
+export interface TerraformCli {
+  binary: string;
+  pluginDir?: string;
+}
+
+export function resolveTerraformCli(options: TerraformCliOptions, env = process.env): TerraformCli {
+  return {
+    binary: options.terraformBinary || env.PUSHBUTTON_TERRAFORM || 'terraform',
+    pluginDir: options.pluginDir || env.PUSHBUTTON_TF_PLUGIN_DIR || undefined,
+  };
+}
+
+export class TerraformError extends Error {
+  constructor(
+    readonly command: string,
+    readonly exitCode: number | null,
+    readonly output: string,
+  ) {
+    super(`\`${command}\` failed with exit code ${exitCode}`);
+    this.name = 'TerraformError';
+  }
+}
+
+export interface RunOptions {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  /** Where Terraform's output goes, line by line, as it comes. */
+  print: (line: string) => void;
+  /** For `-json` commands: called with each machine-readable message instead of printing the raw line. */
+  onMessage?: (message: TerraformMessage) => void;
+  /** Exit codes that are not failures (`plan -detailed-exitcode` uses 2 for "changes"). */
+  okExitCodes?: number[];
+}
+
+export interface TerraformMessage {
+  '@level': string;
+  '@message': string;
+  type: string;
+  [key: string]: unknown;
+}
+
+const KEEP_OUTPUT_CHARS = 64_000;
+
+/** Runs one Terraform command, streaming its output as it comes; resolves with its exit code and output tail. */
+export function runTerraform(cli: TerraformCli, args: string[], options: RunOptions): Promise<{ exitCode: number; output: string }> {
+  const command = `${cli.binary} ${args.join(' ')}`;
+  return new Promise((resolve, reject) => {
+    const child = spawn(cli.binary, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    const keep = (text: string) => {
+      output = (output + text).slice(-KEEP_OUTPUT_CHARS);
+    };
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      if (options.onMessage && line.startsWith('{')) {
+        const message = JSON.parse(line) as TerraformMessage;
+        options.onMessage(message);
+        keep(message['@message'] + '\n');
+        return;
+      }
+      options.print(line);
+      keep(line + '\n');
+    });
+    createInterface({ input: child.stderr }).on('line', (line) => {
+      options.print(line);
+      keep(line + '\n');
+    });
+    child.on('error', (error: NodeJS.ErrnoException) =>
+      reject(error.code === 'ENOENT' ? new Error(`Terraform binary \`${cli.binary}\` was not found on PATH`) : error),
+    );
+    child.on('close', (exitCode) => {
+      if (exitCode !== null && (exitCode === 0 || options.okExitCodes?.includes(exitCode))) resolve({ exitCode, output });
+      else reject(new TerraformError(command, exitCode, output));
+    });
+  });
+}
+
+/** The environment every Terraform command runs with: no prompts, no update checks. */
+export function terraformEnv(extra: NodeJS.ProcessEnv = {}, base = process.env): NodeJS.ProcessEnv {
+  return { ...base, TF_IN_AUTOMATION: '1', TF_INPUT: '0', CHECKPOINT_DISABLE: '1', ...extra };
+}
+
+/** Runs one Terraform command without printing anything, for output meant for the program (`output -json`). */
+export async function captureTerraform(cli: TerraformCli, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }): Promise<string> {
+  try {
+    const { stdout } = await promisify(execFile)(cli.binary, args, { ...options, maxBuffer: 256 * 1024 * 1024 });
+    return stdout;
+  } catch (error) {
+    const failed = error as { code?: number; stderr?: string };
+    throw new TerraformError(`${cli.binary} ${args.join(' ')}`, failed.code ?? null, failed.stderr ?? String(error));
+  }
+}

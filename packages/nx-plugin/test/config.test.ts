@@ -1,0 +1,147 @@
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ConfigError } from '../src/config/config-error';
+import { loadConfig } from '../src/config/load-config';
+
+const SHIPPED_CONFIG = join(__dirname, '../../../config');
+
+let root: string;
+beforeEach(() => {
+  root = mkdtempSync(join(tmpdir(), 'pushbutton-config-'));
+  cpSync(SHIPPED_CONFIG, join(root, 'config'), { recursive: true });
+});
+afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+const read = (file: string) => readFileSync(join(root, 'config', file), 'utf8');
+const write = (file: string, text: string) => writeFileSync(join(root, 'config', file), text);
+const edit = (file: string, from: string | RegExp, to: string) => {
+  const before = read(file);
+  const after = before.replace(from, to);
+  if (after === before) throw new Error(`test setup: ${String(from)} not found in ${file}`);
+  write(file, after);
+};
+
+function configError(): ConfigError {
+  try {
+    loadConfig(root, 'config');
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected the config to be rejected');
+}
+
+describe('the shipped config', () => {
+  it('is valid and resolves to the settings the stacks are built from', () => {
+    const config = loadConfig(root, 'config');
+    expect(config.project).toEqual({
+      name: 'pushbutton-demo',
+      region: 'us-west-2',
+      tags: { Owner: 'research-engineering', CostCenter: 'genomics' },
+      state: { backend: 'local' },
+    });
+    expect(config.network).toEqual({
+      vpcCidr: '10.20.0.0/16',
+      subnet: { cidr: '10.20.1.0/24', availabilityZone: 'us-west-2a' },
+      ingress: {},
+    });
+  });
+
+  it('resolves ingress ports and the S3 backend defaults', () => {
+    edit('network.yaml', 'ingress: {}', 'ingress:\n  web:\n    protocol: tcp\n    port: 443\n    cidr: 203.0.113.0/24\n  ping:\n    protocol: icmp\n    cidr: 10.0.0.0/8\n');
+    edit('project.yaml', 'backend: local', 'backend: s3\n  bucket: lab-terraform-state');
+    const config = loadConfig(root, 'config');
+    expect(config.network?.ingress).toEqual({
+      web: { description: 'Allowed by config/network.yaml', protocol: 'tcp', fromPort: 443, toPort: 443, cidr: '203.0.113.0/24' },
+      ping: { description: 'Allowed by config/network.yaml', protocol: 'icmp', fromPort: -1, toPort: -1, cidr: '10.0.0.0/8' },
+    });
+    expect(config.project.state).toEqual({
+      backend: 's3',
+      bucket: 'lab-terraform-state',
+      keyPrefix: 'pushbutton',
+      region: 'us-west-2',
+      useLockfile: true,
+    });
+  });
+});
+
+const ingress = (rule: string) => ['network.yaml', 'ingress: {}', `ingress:\n  lab:\n${rule}`] as const;
+
+// Each bad config: the edit that breaks it, and the exact message line it must produce.
+const badConfigs: [string, readonly [string, string | RegExp, string], string | RegExp][] = [
+  ['an uppercase project name', ['project.yaml', 'name: pushbutton-demo', 'name: Pushbutton_Demo'],
+    'config/project.yaml:5:7 name: expected 3 to 32 lowercase letters, digits or hyphens, starting with a letter and not ending with a hyphen; found "Pushbutton_Demo"'],
+  ['a region that is not a region name', ['project.yaml', 'region: us-west-2', 'region: Oregon'],
+    'config/project.yaml:6:9 region: expected an AWS region name such as us-west-2 or eu-central-1; found "Oregon"'],
+  ['a misspelt key', ['project.yaml', /^tags:/m, 'tgas:'],
+    'config/project.yaml:9:1 tgas: expected one of the keys name, region, tags, state (did you mean "tags"?); found unknown key "tgas"'],
+  ['a reserved tag key', ['project.yaml', 'Owner: research-engineering', 'aws:owner: research-engineering'],
+    'config/project.yaml:10:3 tags.aws:owner: expected a tag key of 1 to 128 letters, digits, spaces or _ . : / = + - @, not starting with aws:; found "aws:owner"'],
+  ['a tag value that is not a string', ['project.yaml', 'CostCenter: genomics', 'CostCenter: [a, b]'],
+    'config/project.yaml:11:15 tags.CostCenter: expected a tag value: a string of at most 256 letters, digits, spaces or _ . : / = + - @; found a list'],
+  ['an unknown state backend', ['project.yaml', 'backend: local', 'backend: gcs'],
+    'config/project.yaml:22:12 state.backend: expected one of local, s3; found "gcs"'],
+  ['an S3 backend without a bucket', ['project.yaml', 'backend: local', 'backend: s3'],
+    'config/project.yaml:22:3 state.bucket: expected a value for "bucket" (the name of the bucket that holds the state, required with backend s3); found nothing: the key is missing'],
+  ['a VPC CIDR that is not an address', ['network.yaml', 'vpcCidr: 10.20.0.0/16', 'vpcCidr: 10.20.0.300/16'],
+    'config/network.yaml:4:10 vpcCidr: expected an IPv4 CIDR block: four numbers 0-255 and a prefix length 0-32, such as 10.20.0.0/16; found "10.20.0.300/16"'],
+  ['a VPC larger than AWS allows', ['network.yaml', 'vpcCidr: 10.20.0.0/16', 'vpcCidr: 10.0.0.0/8'],
+    'config/network.yaml:4:10 vpcCidr: expected a prefix length from /16 to /28; found "10.0.0.0/8"'],
+  ['a VPC CIDR with host bits set', ['network.yaml', 'vpcCidr: 10.20.0.0/16', 'vpcCidr: 10.20.5.0/16'],
+    'config/network.yaml:4:10 vpcCidr: expected a network address with its host bits zero (10.20.0.0/16); found "10.20.5.0/16"'],
+  ['a subnet outside the VPC', ['network.yaml', 'cidr: 10.20.1.0/24', 'cidr: 10.30.1.0/24'],
+    'config/network.yaml:7:9 subnet.cidr: expected a CIDR block inside vpcCidr 10.20.0.0/16; found "10.30.1.0/24"'],
+  ['a subnet that is not a CIDR block', ['network.yaml', 'cidr: 10.20.1.0/24', 'cidr: 10.20.1.0'],
+    'config/network.yaml:7:9 subnet.cidr: expected an IPv4 CIDR block such as 10.20.1.0/24; found "10.20.1.0"'],
+  ['an availability zone of another region', ['network.yaml', 'availabilityZone: us-west-2a', 'availabilityZone: eu-west-1a'],
+    "config/network.yaml:8:21 subnet.availabilityZone: expected an availability zone of the project's region us-west-2, such as us-west-2a; found \"eu-west-1a\""],
+  ['a missing subnet', ['network.yaml', /subnet:\n.*\n.*\n/, ''],
+    'config/network.yaml:4:1 subnet: expected a value for "subnet" (The one subnet workers run in.); found nothing: the key is missing'],
+  ['an unknown ingress protocol', ingress('    protocol: ssh\n    port: 22\n    cidr: 203.0.113.0/24'),
+    'config/network.yaml:20:15 ingress.lab.protocol: expected one of tcp, udp, icmp; found "ssh"'],
+  ['a port out of range', ingress('    protocol: tcp\n    port: 70000\n    cidr: 203.0.113.0/24'),
+    'config/network.yaml:21:11 ingress.lab.port: expected a number <= 65535; found 70000'],
+  ['a port range that runs backwards', ingress('    protocol: tcp\n    fromPort: 9000\n    toPort: 8000\n    cidr: 203.0.113.0/24'),
+    'config/network.yaml:22:13 ingress.lab.toPort: expected a port at or above fromPort 9000; found 8000'],
+  ['a tcp rule without a port', ingress('    protocol: tcp\n    cidr: 203.0.113.0/24'),
+    'config/network.yaml:20:5 ingress.lab: expected a port (or fromPort and toPort) for protocol tcp; found nothing: no port given'],
+  ['an icmp rule with a port', ingress('    protocol: icmp\n    port: 8\n    cidr: 203.0.113.0/24'),
+    'config/network.yaml:21:5 ingress.lab.port: expected no ports for protocol icmp (it allows all ICMP); found 8'],
+  ['an ingress CIDR with host bits set', ingress('    protocol: tcp\n    port: 443\n    cidr: 203.0.113.7/24'),
+    'config/network.yaml:22:11 ingress.lab.cidr: expected a network address with its host bits zero (203.0.113.0/24); found "203.0.113.7/24"'],
+  ['broken YAML', ['network.yaml', 'vpcCidr: 10.20.0.0/16', 'vpcCidr: [10.20.0.0/16'],
+    /^config\/network\.yaml:\d+:\d+ \(yaml\): expected valid YAML; found Flow sequence/],
+  ['a key given twice', ['network.yaml', 'vpcCidr: 10.20.0.0/16', 'vpcCidr: 10.20.0.0/16\nvpcCidr: 10.21.0.0/16'],
+    /^config\/network\.yaml:5:1 \(yaml\): expected each key once per mapping; found /],
+  ['a file that is a list', ['network.yaml', /^vpcCidr[\s\S]*$/m, '- 10.20.0.0/16\n'],
+    'config/network.yaml:4:1 (top level): expected a mapping; found a list'],
+];
+
+describe('a bad config is rejected with its file, line, key, what was expected and what was found', () => {
+  it.each(badConfigs)('%s', (_name, [file, from, to], message) => {
+    edit(file, from, to);
+    const error = configError();
+    const lines = error.issues.map((issue) => error.message.split('\n').find((l) => l.includes(issue.key))!.trim());
+    expect(lines).toHaveLength(1);
+    if (typeof message === 'string') expect(lines[0]).toBe(message);
+    else expect(lines[0]).toMatch(message);
+  });
+
+  it('reports every problem at once, across files', () => {
+    edit('project.yaml', 'name: pushbutton-demo', 'name: X');
+    edit('network.yaml', 'cidr: 10.20.1.0/24', 'cidr: 10.30.1.0/24');
+    edit('network.yaml', 'ingress: {}', 'ingress:\n  lab:\n    protocol: tcp\n    cidr: 10.0.0.0/8');
+    expect(configError().issues.map((i) => `${i.file} ${i.key}`)).toEqual([
+      'config/project.yaml name',
+      'config/network.yaml ingress.lab',
+      'config/network.yaml subnet.cidr',
+    ]);
+  });
+
+  it('says which file is missing', () => {
+    rmSync(join(root, 'config/project.yaml'));
+    expect(configError().message).toContain('config/project.yaml:1:1 (file): expected this file to exist; found no such file');
+  });
+});

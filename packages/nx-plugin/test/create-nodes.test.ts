@@ -1,0 +1,79 @@
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createNodes, createNodesV2 } from '../src/index';
+
+const WORKSPACE = join(__dirname, '../../..');
+let root: string;
+
+beforeEach(() => {
+  root = mkdtempSync(join(tmpdir(), 'pushbutton-nodes-'));
+  cpSync(join(WORKSPACE, 'config'), join(root, 'config'), { recursive: true });
+});
+afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+async function infer() {
+  const [pattern, create] = createNodes;
+  expect(pattern).toBe('config/project.yaml');
+  const results = await create(['config/project.yaml'], {}, { workspaceRoot: root, nxJsonConfiguration: {} });
+  return results[0][1].projects!.config;
+}
+
+describe('project inference', () => {
+  it('exports the batched form under both names', () => {
+    expect(createNodesV2).toBe(createNodes);
+  });
+
+  it('infers project infra with a synth, apply and destroy target per stack, each described', async () => {
+    const project = await infer();
+    expect(project.name).toBe('infra');
+    expect(Object.keys(project.targets!)).toEqual([
+      'validate',
+      'network-synth',
+      'network-apply',
+      'network-destroy',
+      'provision',
+      'destroy',
+    ]);
+    for (const [name, target] of Object.entries(project.targets!)) {
+      expect(target.metadata?.description, name).toMatch(/\w+/);
+    }
+  });
+
+  it('wires the steps: synth after validate, apply after synth, provision after every apply', async () => {
+    const { targets } = await infer();
+    expect(targets!['network-synth'].dependsOn).toEqual(['validate']);
+    expect(targets!['network-apply'].dependsOn).toEqual(['network-synth']);
+    expect(targets!.provision.dependsOn).toEqual(['network-apply']);
+    expect(targets!.destroy.dependsOn).toEqual(['network-destroy']);
+    expect(targets!['network-apply'].configurations).toEqual({ rehearse: { mode: 'rehearse' } });
+  });
+
+  it('keys the apply on the synthesized Terraform, the facts it reads and the state fingerprint only', async () => {
+    const { targets } = await infer();
+    expect(targets!['network-apply'].inputs).toEqual([
+      { dependentTasksOutputFiles: '**/*', transitive: false },
+      { runtime: expect.stringMatching(/^node ".*bin\/state-fingerprint\.js" network$/) },
+      { externalDependencies: [] },
+    ]);
+    expect(targets!['network-apply'].outputs).toEqual(['{workspaceRoot}/.pushbutton/facts/{options.mode}/network.json']);
+    expect(targets!['network-synth'].inputs).toContain('{projectRoot}/network.yaml');
+  });
+
+  it('infers only the steps whose config file exists', async () => {
+    rmSync(join(root, 'config/network.yaml'));
+    const { targets } = await infer();
+    expect(Object.keys(targets!)).toEqual(['validate', 'provision', 'destroy']);
+  });
+
+  it('stays light: loads neither cdktf, the AWS provider classes nor @nx/devkit', () => {
+    const loaded = execFileSync(process.execPath, [
+      '-e',
+      `require(${JSON.stringify(join(__dirname, '../src/index.js'))});
+       console.log(Object.keys(require.cache).filter((f) => /node_modules\\/(cdktf|@cdktf|@nx\\/devkit|nx)\\//.test(f)).length)`,
+    ]);
+    expect(loaded.toString().trim()).toBe('0');
+  });
+});

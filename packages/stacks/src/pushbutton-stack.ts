@@ -1,0 +1,54 @@
+import { Aspects, IAspect, LocalBackend, S3Backend, TerraformStack } from 'cdktf';
+import { Construct, IConstruct } from 'constructs';
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import type { ProjectSettings, StateSettings } from './settings';
+
+/** The tags every taggable resource of a project carries. */
+export function projectTags(project: ProjectSettings): Record<string, string> {
+  return { ...project.tags, Project: project.name, ManagedBy: 'pushbutton' };
+}
+
+type Taggable = IConstruct & { tags?: Record<string, string>; tagsInput?: Record<string, string> };
+
+function isTaggable(node: IConstruct): node is Taggable {
+  return 'tags' in node && 'tagsInput' in node;
+}
+
+/** Adds the project tags to every resource that takes tags; a resource's own tags win. */
+class TagEverything implements IAspect {
+  constructor(private readonly tags: Record<string, string>) {}
+  visit(node: IConstruct): void {
+    if (isTaggable(node)) node.tags = { ...this.tags, ...(node.tagsInput ?? {}) };
+  }
+}
+
+function configureBackend(stack: TerraformStack, stackName: string, state: StateSettings): void {
+  if (state.backend === 'local') {
+    // Relative, so the synthesized Terraform is the same in every clone.
+    new LocalBackend(stack, { path: 'terraform.tfstate' });
+    return;
+  }
+  const backend = new S3Backend(stack, {
+    bucket: state.bucket,
+    key: `${state.keyPrefix}/${stackName}.tfstate`,
+    region: state.region,
+    encrypt: true,
+  });
+  // cdktf 0.21 predates `use_lockfile`; Terraform >= 1.10 understands it.
+  if (state.useLockfile) backend.addOverride('use_lockfile', true);
+}
+
+/** Base of every Pushbutton stack: the AWS provider, the state backend, and tags on everything. */
+export class PushbuttonStack extends TerraformStack {
+  constructor(scope: Construct, readonly stackName: string, readonly project: ProjectSettings) {
+    super(scope, stackName);
+    new AwsProvider(this, 'aws', { region: project.region });
+    configureBackend(this, stackName, project.state);
+    Aspects.of(this).add(new TagEverything(projectTags(project)));
+  }
+
+  /** `<project>-<suffix>`, the name and `Name` tag of a resource. */
+  resourceName(suffix: string): string {
+    return `${this.project.name}-${suffix}`;
+  }
+}
