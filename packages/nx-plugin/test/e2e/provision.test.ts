@@ -98,3 +98,15 @@ describe('the network step, rehearsed end to end in a temporary git clone', { ti
     expect(ws.gitStatus()).toBe('');
   });
 });
+
+describe('destroy, rehearsed', { timeout: 120_000 }, () => {
+  it('says what a live destroy would remove, and forgets the rehearsal and its facts', () => {
+    const result = ws.nx(['run', 'infra:destroy:rehearse']);
+    expect(result.code, result.output).toBe(0);
+    expect(result.output).toContain('network: Rehearsal: a live destroy would remove 8 resources: aws_internet_gateway.internet_gateway,');
+    expect(ws.lastRun()['infra:network-destroy:rehearse']).toBe('cache-miss');
+    expect(existsSync(ws.path('.pushbutton/rehearse/network/rehearsal-state.json'))).toBe(false);
+    expect(existsSync(ws.path(FACTS))).toBe(false);
+    expect(ws.gitStatus()).toBe('');
+  });
+});
