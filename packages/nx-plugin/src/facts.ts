@@ -30,8 +30,9 @@ export function removeFacts(workspaceRoot: string, mode: Mode, stack: string): v
 }
 
 /**
- * The facts of other stacks as Terraform variables: fact `subnet_id` of stack `network`
- * is variable `network_subnet_id`. Only the variables the stack declares are passed.
+ * The facts of other units as Terraform variables: fact `subnet_id` of unit `network` is
+ * variable `network_subnet_id`, of `core-account` `core_account_...`. Only the variables
+ * the stack declares are passed.
  */
 export function factsAsVariables(
   workspaceRoot: string,
@@ -43,7 +44,8 @@ export function factsAsVariables(
   for (const stack of fromStacks) {
     const facts = readFacts(workspaceRoot, mode, stack);
     if (!facts) throw new Error(`${paths.factsFile(mode, stack)} is missing: run the ${stack}-apply target first.`);
-    for (const [name, value] of Object.entries(facts.values)) variables[`${stack}_${name}`] = value;
+    const prefix = stack.replace(/-/g, '_');
+    for (const [name, value] of Object.entries(facts.values)) variables[`${prefix}_${name}`] = value;
   }
   return Object.fromEntries(Object.entries(variables).filter(([name]) => declared.includes(name)));
 }

@@ -20,7 +20,11 @@ const paths = {
   localStateFile: (/** @type {string} */ stack) => join(RUN_DIR, 'live', stack, 'terraform.tfstate'),
   /** What a rehearsal records in place of a state: the mock-applied resources and outputs. */
   rehearsalStateFile: (/** @type {string} */ stack) => join(RUN_DIR, 'rehearse', stack, 'rehearsal-state.json'),
-  stateTokenFile: (/** @type {Mode} */ mode, /** @type {string} */ stack) => join(RUN_DIR, mode, stack, 'state-token.json'),
+  /** What a unit's last successful run left behind (see state-token.js). */
+  recordFile: (/** @type {Mode} */ mode, /** @type {string} */ unit) => join(RUN_DIR, mode, unit, 'record.json'),
+  stateTokenFile: (/** @type {Mode} */ mode, /** @type {string} */ unit) => join(RUN_DIR, mode, unit, 'state-token.json'),
+  /** Device private keys (0600) and certificate requests: never an Nx output. */
+  keysDir: (/** @type {Mode} */ mode) => join(RUN_DIR, 'keys', mode),
   /** Output of `<stack>-apply`: the facts later steps read. */
   factsFile: (/** @type {Mode} */ mode, /** @type {string} */ stack) => join(RUN_DIR, 'facts', mode, `${stack}.json`),
 };

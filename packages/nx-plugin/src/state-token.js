@@ -1,11 +1,17 @@
 // @ts-check
-// The state fingerprint behind every `<stack>-apply` cache key.
+// The state fingerprint behind the cache key of every effect target (`<stack>-apply`,
+// SDK effects, delivery).
 //
-// Hashing the state itself cannot work: an apply changes the state, so the run
-// after it would always miss the cache. Instead each stack and mode keeps a
-// token that stays the same while the state is the one Pushbutton's own last
-// apply left behind, and is replaced when the state changed or vanished in any
-// other way (deleted, applied or destroyed by hand, a failed apply).
+// Hashing the state itself cannot work: an apply changes the state, so the run after it
+// would always miss the cache. Instead each unit and mode keeps a token that stays the same
+// while the state is the one Pushbutton's own last run left behind, and is replaced when
+// the state changed or vanished any other way (deleted, changed by hand, a failed run, a
+// destroy).
+//
+// What "the state" is, each executor says in the unit's record (`record.json`), written
+// after it succeeds: the files its result depends on (a Terraform state file, certificate
+// requests, bundles), files that only need to exist (private keys: never read here), and an
+// S3 object for a remote Terraform state.
 const { createHash } = require('node:crypto');
 const { existsSync, readFileSync } = require('node:fs');
 const { join } = require('node:path');
@@ -14,24 +20,18 @@ const { paths } = require('./paths');
 
 /** @typedef {import('./paths').Mode} Mode */
 /** @typedef {{ token: string, stateIdentity: string }} TokenRecord */
+/**
+ * @typedef {object} UnitRecord
+ * @property {string[]} [files] workspace-relative files whose content is part of the state
+ * @property {string[]} [present] workspace-relative files that only need to exist
+ * @property {{ bucket: string, key: string, region?: string }} [s3] a Terraform state kept in S3
+ */
 
 const sha256 = (/** @type {string | Buffer} */ data) => createHash('sha256').update(data).digest('hex');
 
 /** @param {string} file */
 function fileIdentity(file) {
-  return existsSync(file) ? `sha256:${sha256(readFileSync(file))}` : 'absent';
-}
-
-/**
- * Where the live state of a stack is kept, as the synthesized backend says.
- * @param {string} root @param {string} stack
- * @returns {{ kind: 'local', file: string } | { kind: 's3', bucket: string, key: string, region?: string }}
- */
-function liveStateLocation(root, stack) {
-  const synthesized = join(root, paths.synthesizedFile(stack));
-  const backend = existsSync(synthesized) ? JSON.parse(readFileSync(synthesized, 'utf8')).terraform?.backend : undefined;
-  if (backend?.s3) return { kind: 's3', bucket: backend.s3.bucket, key: backend.s3.key, region: backend.s3.region };
-  return { kind: 'local', file: join(root, paths.localStateFile(stack)) };
+  return existsSync(file) ? sha256(readFileSync(file)) : 'absent';
 }
 
 /** @param {{ bucket: string, key: string, region?: string }} location */
@@ -50,21 +50,24 @@ async function s3ObjectIdentity({ bucket, key, region }) {
 }
 
 /**
- * @param {string} root @param {Mode} mode @param {string} stack
- * @returns {Promise<{ identity: string, where: string }>}
+ * The identity of what the unit's last run left: its record and everything the record names.
+ * @param {string} root @param {Mode} mode @param {string} unit
  */
-async function currentState(root, mode, stack) {
-  if (mode === 'rehearse') {
-    const file = join(root, paths.rehearsalStateFile(stack));
-    return { identity: fileIdentity(file), where: file };
-  }
-  const location = liveStateLocation(root, stack);
-  if (location.kind === 'local') return { identity: fileIdentity(location.file), where: location.file };
-  return { identity: await s3ObjectIdentity(location), where: `s3://${location.bucket}/${location.key}` };
+async function currentIdentity(root, mode, unit) {
+  const recordFile = join(root, paths.recordFile(mode, unit));
+  if (!existsSync(recordFile)) return 'absent';
+  const text = readFileSync(recordFile, 'utf8');
+  /** @type {UnitRecord} */
+  const record = JSON.parse(text);
+  const parts = [sha256(text)];
+  for (const file of record.files ?? []) parts.push(`${file} ${fileIdentity(join(root, file))}`);
+  for (const file of record.present ?? []) parts.push(`${file} ${existsSync(join(root, file)) ? 'present' : 'absent'}`);
+  if (record.s3) parts.push(await s3ObjectIdentity(record.s3));
+  return sha256(parts.join('\n'));
 }
 
 /** @param {string} file @returns {TokenRecord | undefined} */
-function readRecord(file) {
+function readTokenRecord(file) {
   try {
     return JSON.parse(readFileSync(file, 'utf8'));
   } catch {
@@ -73,34 +76,36 @@ function readRecord(file) {
 }
 
 /** @param {string} file @param {TokenRecord} record */
-function writeRecord(file, record) {
+function writeTokenRecord(file, record) {
   writeFileAtomic(file, JSON.stringify(record, null, 2) + '\n');
 }
 
 /**
- * The token for the current state, replacing it if the state is not the one last applied.
- * @param {string} root @param {Mode} mode @param {string} stack
+ * The token for the unit's current state, replacing it if the state is not the one last recorded.
+ * @param {string} root @param {Mode} mode @param {string} unit
  */
-async function stateToken(root, mode, stack) {
-  const file = join(root, paths.stateTokenFile(mode, stack));
-  const record = readRecord(file);
-  const { identity, where } = await currentState(root, mode, stack);
-  if (record && record.stateIdentity === identity) return record.token;
-  // Chained on the previous token, so a state that vanishes twice never reuses an old key.
-  const token = sha256([record?.token ?? '', mode, stack, where, identity].join('\n')).slice(0, 32);
-  writeRecord(file, { token, stateIdentity: identity });
+async function stateToken(root, mode, unit) {
+  const file = join(root, paths.stateTokenFile(mode, unit));
+  const known = readTokenRecord(file);
+  const identity = await currentIdentity(root, mode, unit);
+  if (known && known.stateIdentity === identity) return known.token;
+  // Chained on the previous token, so a state that vanishes twice never reuses an old key;
+  // the workspace path keeps two clones of a project apart in a shared cache.
+  const token = sha256([known?.token ?? '', mode, unit, root, identity].join('\n')).slice(0, 32);
+  writeTokenRecord(file, { token, stateIdentity: identity });
   return token;
 }
 
 /**
- * Called after a successful apply: the state it left is now the one the token stands for.
- * @param {string} root @param {Mode} mode @param {string} stack
+ * Called after a unit's run succeeded: writes its record, and makes the state it describes
+ * the one the current token stands for.
+ * @param {string} root @param {Mode} mode @param {string} unit @param {UnitRecord} record
  */
-async function recordAppliedState(root, mode, stack) {
-  const file = join(root, paths.stateTokenFile(mode, stack));
-  const token = readRecord(file)?.token ?? (await stateToken(root, mode, stack));
-  const { identity } = await currentState(root, mode, stack);
-  writeRecord(file, { token, stateIdentity: identity });
+async function recordState(root, mode, unit, record) {
+  writeFileAtomic(join(root, paths.recordFile(mode, unit)), JSON.stringify(record, null, 2) + '\n');
+  const file = join(root, paths.stateTokenFile(mode, unit));
+  const token = readTokenRecord(file)?.token ?? (await stateToken(root, mode, unit));
+  writeTokenRecord(file, { token, stateIdentity: await currentIdentity(root, mode, unit) });
 }
 
-module.exports = { stateToken, recordAppliedState };
+module.exports = { stateToken, recordState };

@@ -1,19 +1,32 @@
 // @ts-check
-// The provisioning steps, in the order they provision. Each step is a config file
-// and one or more CDKTF stacks; a stack gets a synth and an apply target. Adding a
-// step is a stack in @pushbutton/stacks, its config schema, its templates, and an
-// entry here.
+// The provisioning steps, in the order they provision. A step is a config file, a folder
+// of templates, and units, each of which becomes Nx targets:
+//   stack:   a CDKTF stack in @pushbutton/stacks: `<unit>-synth`, `<unit>-apply`, `<unit>-destroy`
+//   effect:  what the AWS provider has no resource for, done with the AWS SDK: `<unit>`, `<unit>-destroy`
+//   render:  the step's templates, rendered with config and facts: `<unit>`
+//   deliver: bundles packed from the rendered files and handed to their devices: `<unit>`
+// Adding a step is its stacks, effects and templates, its config schema, and an entry here.
 
 /**
- * @typedef {object} StackDefinition
- * @property {string} name Stack name; also the prefix of its targets (`<name>-synth`, `<name>-apply`).
- * @property {string} summary What the stack creates, for target descriptions.
- * @property {string[]} readsFactsOf Stacks whose facts this stack's apply reads (as Terraform variables).
+ * @typedef {'stack' | 'effect' | 'render' | 'deliver'} UnitKind
+ *
+ * @typedef {object} UnitDefinition
+ * @property {string} name Unit name; also its target name, or the prefix of its targets.
+ * @property {UnitKind} kind
+ * @property {string} summary What the unit does, for target descriptions.
+ * @property {string[]} readsFactsOf Units whose facts (outputs) this unit reads; it runs after them.
+ * @property {string[]} [after] Units it runs after without reading their facts.
+ *
+ * @typedef {object} ReportDefinition
+ * @property {string} name Target name.
+ * @property {string} summary
+ * @property {string[]} readsFactsOf
  *
  * @typedef {object} StepDefinition
- * @property {string} name
+ * @property {string} name Also the name of its folder under templates/.
  * @property {string} configFile The step's file in the config folder; the step exists when it does.
- * @property {StackDefinition[]} stacks
+ * @property {UnitDefinition[]} units In the order they run.
+ * @property {ReportDefinition[]} [reports] Uncached targets that report on what the step made.
  */
 
 /** @type {StepDefinition[]} */
@@ -21,11 +34,62 @@ const STEPS = [
   {
     name: 'network',
     configFile: 'network.yaml',
-    stacks: [
+    units: [
       {
         name: 'network',
+        kind: 'stack',
         summary: 'one VPC, one public subnet, internet gateway and routes, and the workers security group',
         readsFactsOf: [],
+      },
+    ],
+  },
+  {
+    name: 'core',
+    configFile: 'core.yaml',
+    units: [
+      {
+        name: 'core-account',
+        kind: 'stack',
+        summary: 'account-level Greengrass pieces shared by every core: token exchange role, role alias and its policy, Greengrass service role',
+        readsFactsOf: [],
+      },
+      {
+        name: 'core-account-link',
+        kind: 'effect',
+        summary: "associate the Greengrass service role with the account, and look up the account's IoT data and credential endpoints",
+        readsFactsOf: ['core-account'],
+      },
+      {
+        name: 'core-devices',
+        kind: 'stack',
+        summary: 'the thing group, and for every core and client device its thing, certificate (from a local key) and IoT policy',
+        readsFactsOf: ['core-account'],
+      },
+      {
+        name: 'core-deploy',
+        kind: 'effect',
+        summary: 'associate client devices with their core, and deploy the configured components to every core',
+        readsFactsOf: ['core-account-link', 'core-devices'],
+      },
+      {
+        name: 'core-render',
+        kind: 'render',
+        summary: 'render templates/core: per core device the Greengrass config.yaml, install and uninstall scripts and README; per client device its discovery script',
+        readsFactsOf: ['core-account', 'core-account-link', 'core-devices'],
+      },
+      {
+        name: 'core-deliver',
+        kind: 'deliver',
+        summary: 'pack each device bundle with its key (0600); copy and install it over ssh where a host is configured, else print the commands',
+        readsFactsOf: [],
+        after: ['core-render'],
+      },
+    ],
+    reports: [
+      {
+        name: 'core-status',
+        summary: "each core device's status, its deployment's state and its components' states",
+        readsFactsOf: ['core-devices', 'core-deploy'],
       },
     ],
   },

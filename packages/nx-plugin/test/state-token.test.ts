@@ -3,63 +3,74 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { paths } from '../src/paths';
-import { recordAppliedState, stateToken } from '../src/state-token';
+import { recordState, stateToken } from '../src/state-token';
 
+const STATE = '.pushbutton/somewhere/terraform.tfstate';
+const KEY = '.pushbutton/keys/device/private.pem.key';
 let root: string;
+
 beforeEach(() => {
   root = mkdtempSync(join(tmpdir(), 'pushbutton-token-'));
 });
 afterEach(() => rmSync(root, { recursive: true, force: true }));
 
-function writeState(mode: 'live' | 'rehearse', content: string) {
-  const file = join(root, mode === 'live' ? paths.localStateFile('network') : paths.rehearsalStateFile('network'));
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, content);
-  return file;
+function write(file: string, content: string) {
+  mkdirSync(dirname(join(root, file)), { recursive: true });
+  writeFileSync(join(root, file), content);
 }
 
-/** What Nx does on each run: hash the token, then (on a miss) apply, which records the new state. */
-async function applyRun(mode: 'live' | 'rehearse', newState: string) {
+/** What Nx does on each run: hash the token, then (on a miss) run, which records the state it left. */
+async function run(mode: 'live' | 'rehearse', newState: string) {
   const token = await stateToken(root, mode, 'network');
-  writeState(mode, newState);
-  await recordAppliedState(root, mode, 'network');
+  write(STATE, newState);
+  write(KEY, 'a key');
+  await recordState(root, mode, 'network', { files: [STATE], present: [KEY] });
   return token;
 }
 
 describe.each(['live', 'rehearse'] as const)('the %s state fingerprint', (mode) => {
-  it("stays the same across Pushbutton's own applies, so the next run is a cache hit", async () => {
-    const first = await applyRun(mode, 'state after the first apply');
+  it("stays the same across Pushbutton's own runs, so the next run is a cache hit", async () => {
+    const first = await run(mode, 'state after the first apply');
     expect(await stateToken(root, mode, 'network')).toBe(first);
-    const second = await applyRun(mode, 'state after a no-op apply');
-    expect(second).toBe(first);
+    expect(await run(mode, 'state after a no-op apply')).toBe(first);
     expect(await stateToken(root, mode, 'network')).toBe(first);
   });
 
   it('changes when the state vanishes, and again each time it vanishes', async () => {
-    const first = await applyRun(mode, 'applied');
-    const file = writeState(mode, 'applied');
-    rmSync(file);
+    const first = await run(mode, 'applied');
+    rmSync(join(root, STATE));
     const afterDelete = await stateToken(root, mode, 'network');
     expect(afterDelete).not.toBe(first);
-    await applyRun(mode, 'applied');
-    rmSync(file);
+    await run(mode, 'applied');
+    rmSync(join(root, STATE));
     const afterSecondDelete = await stateToken(root, mode, 'network');
     expect(new Set([first, afterDelete, afterSecondDelete]).size).toBe(3);
   });
 
-  it('changes when the state changed outside Pushbutton', async () => {
-    const first = await applyRun(mode, 'applied');
-    writeState(mode, 'changed by hand');
+  it('changes when the state changed outside Pushbutton, or a file that must exist is gone', async () => {
+    const first = await run(mode, 'applied');
+    write(STATE, 'changed by hand');
     const changed = await stateToken(root, mode, 'network');
     expect(changed).not.toBe(first);
     expect(await stateToken(root, mode, 'network')).toBe(changed);
+    rmSync(join(root, KEY));
+    expect(await stateToken(root, mode, 'network')).not.toBe(changed);
+  });
+
+  it('changes when the record of the last run is gone', async () => {
+    const first = await run(mode, 'applied');
+    rmSync(join(root, paths.recordFile(mode, 'network')));
+    expect(await stateToken(root, mode, 'network')).not.toBe(first);
   });
 });
 
 it('keeps the live and rehearsal fingerprints apart', async () => {
-  const live = await applyRun('live', 'live state');
+  const live = await run('live', 'live state');
   const rehearsal = await stateToken(root, 'rehearse', 'network');
-  writeState('rehearse', 'rehearsed');
+  await recordState(root, 'rehearse', 'network', { files: ['.pushbutton/rehearsed.json'] });
   expect(await stateToken(root, 'live', 'network')).toBe(live);
+  expect(await stateToken(root, 'rehearse', 'network')).toBe(rehearsal);
+  write('.pushbutton/rehearsed.json', 'changed');
   expect(await stateToken(root, 'rehearse', 'network')).not.toBe(rehearsal);
+  expect(await stateToken(root, 'live', 'network')).toBe(live);
 });

@@ -1,11 +1,12 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { IngressRule, NetworkSettings, ProjectSettings, Settings } from '@pushbutton/stacks';
+import type { ClientDevice, CoreDevice, CoreSettings, IngressRule, NetworkSettings, ProjectSettings, Settings } from '@pushbutton/stacks';
+import coreSchema from '../../schemas/core.schema.json';
 import networkSchema from '../../schemas/network.schema.json';
 import projectSchema from '../../schemas/project.schema.json';
 import { ConfigError, ConfigIssue } from './config-error';
 import { ConfigFile } from './config-file';
-import { ingressPorts, networkIssues, RawIngressRule } from './rules';
+import { coreIssues, ingressPorts, networkIssues, RawIngressRule } from './rules';
 import { validateAgainstSchema } from './schema-validation';
 
 /** Everything in the config folder, validated and with defaults filled in. */
@@ -44,8 +45,34 @@ const network: StepConfigFile<'network'> = {
   },
 };
 
+type RawCore = Omit<CoreSettings, 'thingGroupName' | 'coreDevices' | 'clientDevices'> & {
+  coreDevices: Record<string, Omit<CoreDevice, 'name' | 'thingName' | 'sshPort'> & { sshPort?: number } | null>;
+  clientDevices: Record<string, Omit<ClientDevice, 'name' | 'thingName'>>;
+};
+
+const core: StepConfigFile<'core'> = {
+  key: 'core',
+  file: 'core.yaml',
+  schema: coreSchema,
+  resolve(file, data: RawCore, project) {
+    // Thing names carry the project's name, so two projects can share an account.
+    const thingName = (name: string) => `${project?.name ?? 'project'}-${name}`;
+    const settings: CoreSettings = {
+      ...data,
+      thingGroupName: thingName('cores'),
+      coreDevices: Object.fromEntries(
+        Object.entries(data.coreDevices).map(([name, d]) => [name, { sshPort: 22, ...d, name, thingName: thingName(name) }]),
+      ),
+      clientDevices: Object.fromEntries(
+        Object.entries(data.clientDevices).map(([name, c]) => [name, { ...c, name, thingName: thingName(name) }]),
+      ),
+    };
+    return { settings, issues: coreIssues(file, settings) };
+  },
+};
+
 /** The step config files, by the key they fill in PushbuttonConfig. */
-export const STEP_CONFIG_FILES = [network];
+export const STEP_CONFIG_FILES = [network, core];
 
 function readValidated(workspaceRoot: string, path: string, schema: object) {
   const { file, issues } = ConfigFile.read(workspaceRoot, path);
@@ -70,7 +97,7 @@ export function loadConfig(workspaceRoot: string, configDir: string): Pushbutton
     if (stepFile.issues.length) continue;
     const resolved = step.resolve(stepFile.file, stepFile.data, project);
     issues.push(...resolved.issues);
-    config[step.key] = resolved.settings;
+    (config as Record<string, unknown>)[step.key] = resolved.settings;
   }
   if (issues.length) throw new ConfigError(issues);
   return config as PushbuttonConfig;

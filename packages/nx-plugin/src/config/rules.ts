@@ -1,6 +1,6 @@
 // Rules a JSON Schema cannot express: address arithmetic and agreement between keys and files.
 import ipaddr from 'ipaddr.js';
-import type { NetworkSettings, ProjectSettings } from '@pushbutton/stacks';
+import type { CoreSettings, NetworkSettings, ProjectSettings } from '@pushbutton/stacks';
 import type { ConfigIssue } from './config-error';
 import type { ConfigFile } from './config-file';
 
@@ -98,4 +98,33 @@ export function ingressPorts(
     return file.issue(path, `a port (or fromPort and toPort) for protocol ${rule.protocol}`, 'nothing: no port given');
   }
   return { fromPort: rule.fromPort, toPort: rule.toPort ?? rule.fromPort };
+}
+
+const REQUIRED_COMPONENTS = [
+  ['aws.greengrass.clientdevices.Auth', 'client device auth'],
+  ['aws.greengrass.clientdevices.IPDetector', 'the IP detector'],
+  ['aws.greengrass.Cli', 'the Greengrass CLI'],
+] as const;
+export const MQTT_BROKERS = ['aws.greengrass.clientdevices.mqtt.Moquette', 'aws.greengrass.clientdevices.mqtt.EMQX'];
+
+/** Cross-field rules of core.yaml: clients name a core that exists, and every core gets what client devices need. */
+export function coreIssues(file: ConfigFile, core: CoreSettings): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const cores = Object.keys(core.coreDevices);
+  for (const client of Object.values(core.clientDevices)) {
+    if (core.coreDevices[client.name]) {
+      issues.push(file.issue(['clientDevices', client.name], 'a name no core device has (both become IoT things)', JSON.stringify(client.name), 'key'));
+    }
+    if (!cores.includes(client.coreDevice)) {
+      issues.push(file.issue(['clientDevices', client.name, 'coreDevice'], `one of the core devices: ${cores.join(', ')}`, JSON.stringify(client.coreDevice)));
+    }
+  }
+  const components = Object.keys(core.components);
+  for (const [name, what] of REQUIRED_COMPONENTS) {
+    if (!components.includes(name)) issues.push(file.issue(['components'], `a version for ${name} (${what})`, 'none'));
+  }
+  if (!MQTT_BROKERS.some((broker) => components.includes(broker))) {
+    issues.push(file.issue(['components'], `an MQTT broker: a version for ${MQTT_BROKERS.join(' or ')}`, 'none'));
+  }
+  return issues;
 }

@@ -10,7 +10,7 @@ type SchemaNode = {
 };
 
 // `expected` is Pushbutton's annotation: how a value should look, for error messages.
-const ajv = new Ajv({ allErrors: true, verbose: true, useDefaults: true, strict: true, strictRequired: false });
+const ajv = new Ajv({ allErrors: true, verbose: true, useDefaults: true, strict: true, strictRequired: false, allowUnionTypes: true });
 ajv.addKeyword('expected');
 
 const compiled = new Map<object, ValidateFunction>();

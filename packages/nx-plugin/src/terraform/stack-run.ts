@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import { factsAsVariables, writeFacts } from '../facts';
 import { writeFileAtomic } from '../fs-atomic';
+import { DeviceKey, ensureDeviceKey } from '../keys';
 import { paths } from '../paths';
-import { recordAppliedState } from '../state-token';
+import { recordState } from '../state-token';
 import type { Mode } from './preflight';
 import { REHEARSAL_OVERRIDE_FILE, REHEARSAL_TEST_FILE, rehearsalCollector, rehearsalOverride, rehearsalTestFile } from './rehearsal';
 import type { SynthesizedStack } from './synthesized-stack';
@@ -36,18 +37,47 @@ function writeJson(file: string, value: unknown): void {
   writeFileAtomic(file, JSON.stringify(value, null, 2) + '\n');
 }
 
-/** Lays out the stack's Terraform working directory and returns its absolute path. */
-function prepareWorkDir(run: StackRun): string {
+const CSR_VARIABLE = /^csr_([a-z0-9_]+)$/;
+
+/**
+ * The keys of the devices the stack certifies: a variable `csr_<name>` (hyphens as
+ * underscores) takes the certificate request of device `<name>`, made now if need be.
+ */
+function deviceKeys(run: StackRun): Record<string, DeviceKey> {
+  const keys: Record<string, DeviceKey> = {};
+  for (const variable of run.stack.variableNames()) {
+    const name = CSR_VARIABLE.exec(variable)?.[1].replace(/_/g, '-');
+    if (name) keys[variable] = ensureDeviceKey(run.workspaceRoot, run.mode, name, name);
+  }
+  return keys;
+}
+
+/** Lays out the stack's Terraform working directory; returns its absolute path and the device keys it uses. */
+function prepareWorkDir(run: StackRun): { dir: string; keys: DeviceKey[] } {
   const dir = join(run.workspaceRoot, paths.workDir(run.mode, run.stack.name));
   writeFileAtomic(join(dir, 'main.tf.json'), readFileSync(run.stack.file, 'utf8'));
-  const variables = factsAsVariables(run.workspaceRoot, run.mode, run.readsFactsOf, run.stack.variableNames());
+  const keys = deviceKeys(run);
+  const variables = {
+    ...factsAsVariables(run.workspaceRoot, run.mode, run.readsFactsOf, run.stack.variableNames()),
+    ...Object.fromEntries(Object.entries(keys).map(([variable, key]) => [variable, key.csrPem])),
+  };
   if (Object.keys(variables).length) writeJson(join(dir, FACT_VARIABLES_FILE), variables);
   else rmSync(join(dir, FACT_VARIABLES_FILE), { force: true });
   if (run.mode === 'rehearse') {
     writeJson(join(dir, REHEARSAL_OVERRIDE_FILE), rehearsalOverride(run.stack));
     writeJson(join(dir, REHEARSAL_TEST_FILE), rehearsalTestFile(run.stack, run.stack.outputNames()));
   }
-  return dir;
+  return { dir, keys: Object.values(keys) };
+}
+
+/** What the state token of the stack stands for: its state, and the device keys behind its certificates. */
+function stateRecord(run: StackRun, keys: DeviceKey[]) {
+  const relative = (file: string) => file.slice(run.workspaceRoot.length + 1);
+  const keyFiles = { files: keys.map((k) => relative(k.csrFile)), present: keys.map((k) => relative(k.keyFile)) };
+  if (run.mode === 'rehearse') return { ...keyFiles, files: [paths.rehearsalStateFile(run.stack.name), ...keyFiles.files] };
+  const s3 = run.stack.json.terraform?.backend?.s3 as { bucket: string; key: string; region?: string } | undefined;
+  if (s3) return { ...keyFiles, s3: { bucket: s3.bucket, key: s3.key, region: s3.region } };
+  return { ...keyFiles, files: [paths.localStateFile(run.stack.name), ...keyFiles.files] };
 }
 
 function terraformIn(run: StackRun, dir: string) {
@@ -101,9 +131,9 @@ async function applyRehearsal(run: StackRun, dir: string): Promise<Omit<ApplyRes
 
 /** Applies the stack (or rehearses it), then hands on its facts. */
 export async function applyStack(run: StackRun): Promise<ApplyResult> {
-  const dir = prepareWorkDir(run);
+  const { dir, keys } = prepareWorkDir(run);
   const result = run.mode === 'live' ? await applyLive(run, dir) : await applyRehearsal(run, dir);
-  await recordAppliedState(run.workspaceRoot, run.mode, run.stack.name);
+  await recordState(run.workspaceRoot, run.mode, run.stack.name, stateRecord(run, keys));
   const factsFile = writeFacts(run.workspaceRoot, {
     stack: run.stack.name,
     mode: run.mode,
@@ -123,7 +153,7 @@ export async function destroyStack(run: StackRun): Promise<string> {
       ? `Rehearsal: a live destroy would remove ${resources.length} resources: ${resources.join(', ')}.`
       : 'Rehearsal: nothing was rehearsed for this stack, so there is nothing to destroy.';
   }
-  const dir = prepareWorkDir(run);
+  const { dir } = prepareWorkDir(run);
   const { tf, init } = terraformIn(run, dir);
   await init();
   const { output } = await tf(['destroy', '-auto-approve', '-input=false']);

@@ -1,0 +1,48 @@
+// Device private keys: made on this machine, kept 0600 in a git-ignored folder, never printed,
+// never a declared Nx output, never in Terraform. Only the certificate request leaves.
+import { generateKeyPairSync } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import forge from 'node-forge';
+import { writeFileAtomic } from './fs-atomic';
+import { paths } from './paths';
+import type { Mode } from './terraform/preflight';
+
+export interface DeviceKey {
+  /** Absolute path of the private key (PKCS#8 PEM, mode 0600). */
+  keyFile: string;
+  /** Absolute path of the certificate signing request (PEM). */
+  csrFile: string;
+  csrPem: string;
+}
+
+export function deviceKeyFiles(workspaceRoot: string, mode: Mode, name: string): Omit<DeviceKey, 'csrPem'> {
+  const dir = join(workspaceRoot, paths.keysDir(mode), name);
+  return { keyFile: join(dir, 'private.pem.key'), csrFile: join(dir, 'certificate-request.pem') };
+}
+
+function createKey(commonName: string): { keyPem: string; csrPem: string } {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+  });
+  const csr = forge.pki.createCertificationRequest();
+  csr.publicKey = forge.pki.publicKeyFromPem(publicKey);
+  csr.setSubject([{ name: 'commonName', value: commonName }]);
+  csr.sign(forge.pki.privateKeyFromPem(privateKey), forge.md.sha256.create());
+  return { keyPem: privateKey, csrPem: forge.pki.certificationRequestToPem(csr) };
+}
+
+/** The device's key and certificate request, made now if this machine has none yet. */
+export function ensureDeviceKey(workspaceRoot: string, mode: Mode, name: string, commonName: string): DeviceKey {
+  const files = deviceKeyFiles(workspaceRoot, mode, name);
+  if (!existsSync(files.keyFile) || !existsSync(files.csrFile)) {
+    const { keyPem, csrPem } = createKey(commonName);
+    mkdirSync(join(files.keyFile, '..'), { recursive: true, mode: 0o700 });
+    chmodSync(join(files.keyFile, '..'), 0o700);
+    writeFileAtomic(files.keyFile, keyPem, 0o600);
+    writeFileAtomic(files.csrFile, csrPem, 0o644);
+  }
+  return { ...files, csrPem: readFileSync(files.csrFile, 'utf8') };
+}
