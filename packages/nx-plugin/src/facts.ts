@@ -4,9 +4,9 @@ import { writeFileAtomic } from './fs-atomic';
 import { paths } from './paths';
 import type { Mode } from './terraform/preflight';
 
-/** What a step hands on to the steps after it: its stack's (non-secret) outputs. */
+/** What a unit hands on to the units after it: a stack's (non-secret) outputs, an effect's results. */
 export interface Facts {
-  stack: string;
+  unit: string;
   mode: Mode;
   /** True for a rehearsal: the values are mock values and no such resource exists. */
   rehearsal: boolean;
@@ -14,19 +14,30 @@ export interface Facts {
 }
 
 export function writeFacts(workspaceRoot: string, facts: Facts): string {
-  const file = paths.factsFile(facts.mode, facts.stack);
+  const file = paths.factsFile(facts.mode, facts.unit);
   const note = facts.rehearsal ? { note: 'Rehearsal: mock values from terraform test; nothing exists in AWS.' } : {};
   writeFileAtomic(join(workspaceRoot, file), JSON.stringify({ ...facts, ...note }, null, 2) + '\n');
   return file;
 }
 
-export function readFacts(workspaceRoot: string, mode: Mode, stack: string): Facts | undefined {
-  const file = join(workspaceRoot, paths.factsFile(mode, stack));
+export function readFacts(workspaceRoot: string, mode: Mode, unit: string): Facts | undefined {
+  const file = join(workspaceRoot, paths.factsFile(mode, unit));
   return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Facts) : undefined;
 }
 
-export function removeFacts(workspaceRoot: string, mode: Mode, stack: string): void {
-  rmSync(join(workspaceRoot, paths.factsFile(mode, stack)), { force: true });
+/** The facts of the given units, by unit name; a unit that has none yet is an error naming what to run. */
+export function readFactsOf(workspaceRoot: string, mode: Mode, units: string[]): Record<string, Record<string, unknown>> {
+  return Object.fromEntries(
+    units.map((unit) => {
+      const facts = readFacts(workspaceRoot, mode, unit);
+      if (!facts) throw new Error(`${paths.factsFile(mode, unit)} is missing: run the targets of ${unit} first.`);
+      return [unit, facts.values];
+    }),
+  );
+}
+
+export function removeFacts(workspaceRoot: string, mode: Mode, unit: string): void {
+  rmSync(join(workspaceRoot, paths.factsFile(mode, unit)), { force: true });
 }
 
 /**
@@ -41,11 +52,9 @@ export function factsAsVariables(
   declared: string[],
 ): Record<string, unknown> {
   const variables: Record<string, unknown> = {};
-  for (const stack of fromStacks) {
-    const facts = readFacts(workspaceRoot, mode, stack);
-    if (!facts) throw new Error(`${paths.factsFile(mode, stack)} is missing: run the ${stack}-apply target first.`);
-    const prefix = stack.replace(/-/g, '_');
-    for (const [name, value] of Object.entries(facts.values)) variables[`${prefix}_${name}`] = value;
+  for (const [unit, values] of Object.entries(readFactsOf(workspaceRoot, mode, fromStacks))) {
+    const prefix = unit.replace(/-/g, '_');
+    for (const [name, value] of Object.entries(values)) variables[`${prefix}_${name}`] = value;
   }
   return Object.fromEntries(Object.entries(variables).filter(([name]) => declared.includes(name)));
 }

@@ -1,10 +1,10 @@
 // @ts-check
-// Project inference: `config/project.yaml` makes project `infra`, with a synth and an
-// apply target per stack of each step whose config file exists.
+// Project inference: `config/project.yaml` makes project `infra`, with targets for the units
+// of each step whose config file exists (see steps.js).
 //
-// Plain JavaScript that loads nothing but node builtins: Nx runs this on every
-// command, and a TypeScript entry (transpiler) or a runtime import of @nx/devkit
-// costs several hundred milliseconds each time (see docs/decisions.md).
+// Plain JavaScript that loads nothing but node builtins: Nx runs this on every command, and
+// a TypeScript entry (transpiler) or a runtime import of @nx/devkit costs several hundred
+// milliseconds each time (see docs/decisions.md).
 const { existsSync } = require('node:fs');
 const { dirname, join, relative, sep } = require('node:path');
 const { paths } = require('./paths');
@@ -13,25 +13,38 @@ const { PROJECT_CONFIG_FILE, STEPS } = require('./steps');
 /** @typedef {import('@nx/devkit').TargetConfiguration} TargetConfiguration */
 /** @typedef {import('@nx/devkit').CreateNodesContextV2} CreateNodesContext */
 /** @typedef {import('@nx/devkit').CreateNodesResult} CreateNodesResult */
-/** @typedef {import('./steps').StackDefinition} StackDefinition */
+/** @typedef {import('./steps').StepDefinition} StepDefinition */
+/** @typedef {import('./steps').UnitDefinition} UnitDefinition */
 /** @typedef {{ projectName?: string }} PushbuttonPluginOptions */
+/** @typedef {(string | { externalDependencies: string[] } | { dependentTasksOutputFiles: string, transitive: boolean } | { runtime: string })[]} Inputs */
 
 const PLUGIN = '@pushbutton/nx-plugin';
 const PLUGIN_DIR = dirname(__dirname);
-const STACK_LIBRARIES = ['cdktf', '@cdktf/provider-aws', 'constructs'];
 const CONFIG_LIBRARIES = ['ajv', 'yaml', 'ipaddr.js'];
+const LIBRARIES = {
+  stack: ['cdktf', '@cdktf/provider-aws', 'constructs'],
+  effect: ['@aws-sdk/client-greengrassv2', '@aws-sdk/client-iot'],
+  render: ['ejs', 'shell-quote'],
+  deliver: ['tar'],
+};
 const REHEARSE = { rehearse: { mode: 'rehearse' } };
+/** The outputs of the tasks a task depends on: synthesized Terraform, facts, rendered files. */
+const DEPENDENCY_OUTPUTS = { dependentTasksOutputFiles: '**/*', transitive: false };
 
 const posix = (/** @type {string} */ path) => path.split(sep).join('/');
+/** A dependency that receives the options given on the command line (e.g. `destroy --removeKeys`). */
+const forwarding = (/** @type {string} */ target) => ({ target, params: /** @type {const} */ ('forward') });
+const runDir = posix(paths.runDir);
 
 /**
- * How Pushbutton's own code enters a cache key: as files when its packages are
- * part of this workspace, as external dependencies when installed from a registry.
+ * How Pushbutton's own code enters a cache key: as files when its packages are part of
+ * this workspace, as external dependencies when installed from a registry.
  * @param {string} workspaceRoot
  */
 function codeInputs(workspaceRoot) {
-  /** @type {(string | { externalDependencies: string[] })[]} */
+  /** @type {string[]} */
   const files = [];
+  /** @type {string[]} */
   const installed = [];
   for (const [name, dir] of [
     [PLUGIN, PLUGIN_DIR],
@@ -41,62 +54,123 @@ function codeInputs(workspaceRoot) {
     if (rel.startsWith('..') || rel.split('/').includes('node_modules')) installed.push(name);
     else files.push(`{workspaceRoot}/${rel}/src/**/*`, `{workspaceRoot}/${rel}/package.json`);
   }
-  return { files, externalDependencies: installed };
+  return { files, installed };
 }
 
 /**
- * @param {StackDefinition} stack
- * @param {string[]} readers stacks whose apply reads this stack's facts
- * @param {string[]} configInputs
- * @param {ReturnType<typeof codeInputs>} code
- * @param {string} fingerprintCommand
- * @returns {Record<string, TargetConfiguration>}
+ * Builds the targets of one step's units.
+ * @param {StepDefinition} step
+ * @param {{ code: ReturnType<typeof codeInputs>, fingerprint: (unit: string) => string, readersOf: (unit: string) => UnitDefinition[] }} shared
  */
-function stackTargets(stack, readers, configInputs, code, fingerprintCommand) {
-  const s = stack.name;
-  return {
-    [`${s}-synth`]: {
-      executor: `${PLUGIN}:synth`,
-      options: { stack: s },
-      dependsOn: ['validate'],
-      cache: true,
-      inputs: [
-        ...configInputs,
-        ...code.files,
-        { externalDependencies: [...STACK_LIBRARIES, ...CONFIG_LIBRARIES, ...code.externalDependencies] },
-      ],
-      outputs: [`{workspaceRoot}/${posix(paths.synthDir(s))}`],
-      metadata: { description: `Synthesize the ${s} stack (${stack.summary}) to Terraform JSON.` },
-    },
-    [`${s}-apply`]: {
-      executor: `${PLUGIN}:apply`,
-      options: { stack: s, mode: 'live' },
-      configurations: REHEARSE,
-      dependsOn: [`${s}-synth`, ...stack.readsFactsOf.map((other) => `${other}-apply`)],
-      cache: true,
-      inputs: [
-        // The synthesized Terraform and the facts read: the outputs of the tasks this one depends on.
-        { dependentTasksOutputFiles: '**/*', transitive: false },
-        { runtime: fingerprintCommand },
-        { externalDependencies: [] },
-      ],
-      outputs: [`{workspaceRoot}/${posix(paths.runDir)}/facts/{options.mode}/${s}.json`],
-      metadata: {
-        description:
-          `Apply the ${s} stack with Terraform and record its facts. ` +
-          'Cached on the synthesized Terraform, the facts it reads and a fingerprint of the current state. ' +
-          'Configuration `rehearse`: validate, plan and apply against a mock provider, no AWS account.',
-      },
-    },
-    [`${s}-destroy`]: {
+function stepTargets(step, { code, fingerprint, readersOf }) {
+  /** @type {(kind: keyof typeof LIBRARIES) => Inputs} */
+  const sourceInputs = (kind) => [
+    `{projectRoot}/${PROJECT_CONFIG_FILE}`,
+    `{projectRoot}/${step.configFile}`,
+    ...code.files,
+    { externalDependencies: [...LIBRARIES[kind], ...CONFIG_LIBRARIES, ...code.installed] },
+  ];
+  /** @type {Record<string, TargetConfiguration>} */
+  const targets = {};
+  for (const unit of step.units) {
+    const u = unit.name;
+    const upstream = [...unit.readsFactsOf, ...(unit.after ?? [])].map(mainTargetOf);
+    const factsOutput = `{workspaceRoot}/${runDir}/facts/{options.mode}/${u}.json`;
+    const destroy = {
       executor: `${PLUGIN}:destroy`,
-      options: { stack: s, mode: 'live' },
+      options: { unit: u, mode: 'live' },
       configurations: REHEARSE,
-      dependsOn: [`${s}-synth`, ...readers.map((reader) => `${reader}-destroy`)],
+      dependsOn: readersOf(u).map((reader) => forwarding(`${reader.name}-destroy`)),
       cache: false,
-      metadata: { description: `Destroy everything the ${s} stack created (after the stacks that read its facts).` },
-    },
-  };
+      metadata: { description: `Undo ${u} (${unit.summary}), after the units that read its facts.` },
+    };
+    if (unit.kind === 'stack') {
+      targets[`${u}-synth`] = {
+        executor: `${PLUGIN}:synth`,
+        options: { stack: u },
+        dependsOn: ['validate'],
+        cache: true,
+        inputs: sourceInputs('stack'),
+        outputs: [`{workspaceRoot}/${posix(paths.synthDir(u))}`],
+        metadata: { description: `Synthesize the ${u} stack (${unit.summary}) to Terraform JSON.` },
+      };
+      targets[`${u}-apply`] = {
+        executor: `${PLUGIN}:apply`,
+        options: { stack: u, mode: 'live' },
+        configurations: REHEARSE,
+        dependsOn: [`${u}-synth`, ...upstream],
+        cache: true,
+        inputs: [DEPENDENCY_OUTPUTS, { runtime: fingerprint(u) }, { externalDependencies: [] }],
+        outputs: [factsOutput],
+        metadata: {
+          description:
+            `Apply the ${u} stack with Terraform and record its facts. ` +
+            'Cached on the synthesized Terraform, the facts it reads and a fingerprint of the current state. ' +
+            'Configuration `rehearse`: validate, plan and apply against a mock provider, no AWS account.',
+        },
+      };
+      targets[`${u}-destroy`] = { ...destroy, dependsOn: [`${u}-synth`, ...destroy.dependsOn] };
+    } else if (unit.kind === 'effect') {
+      targets[u] = {
+        executor: `${PLUGIN}:effect`,
+        options: { unit: u, mode: 'live' },
+        configurations: REHEARSE,
+        dependsOn: ['validate', ...upstream],
+        cache: true,
+        inputs: [...sourceInputs('effect'), DEPENDENCY_OUTPUTS, { runtime: fingerprint(u) }],
+        outputs: [factsOutput],
+        metadata: {
+          description:
+            `With the AWS SDK: ${unit.summary}. Idempotent; cached on its config, the facts it reads and a fingerprint of what it last did. ` +
+            'Configuration `rehearse`: say what it would do, without calling AWS.',
+        },
+      };
+      targets[`${u}-destroy`] = destroy;
+    } else if (unit.kind === 'render') {
+      targets[u] = {
+        executor: `${PLUGIN}:render`,
+        options: { unit: u, mode: 'live' },
+        configurations: REHEARSE,
+        dependsOn: ['validate', ...upstream],
+        cache: true,
+        inputs: [...sourceInputs('render'), `{workspaceRoot}/templates/${step.name}/**/*`, DEPENDENCY_OUTPUTS],
+        outputs: [`{workspaceRoot}/${runDir}/render/{options.mode}/${step.name}`],
+        metadata: { description: `Render templates/${step.name}: ${unit.summary}. Pure and cached.` },
+      };
+    } else {
+      targets[u] = {
+        executor: `${PLUGIN}:deliver`,
+        options: { unit: u, mode: 'live' },
+        configurations: REHEARSE,
+        dependsOn: ['validate', ...upstream],
+        cache: true,
+        inputs: [...sourceInputs('deliver'), DEPENDENCY_OUTPUTS, { runtime: fingerprint(u) }],
+        outputs: [factsOutput],
+        metadata: {
+          description: `${unit.summary}. Bundles hold private keys, so they are never an Nx output. Configuration \`rehearse\`: pack, but deliver nothing.`,
+        },
+      };
+    }
+  }
+  for (const report of step.reports ?? []) {
+    targets[report.name] = {
+      executor: `${PLUGIN}:status`,
+      options: { report: report.name, mode: 'live' },
+      configurations: REHEARSE,
+      cache: false,
+      metadata: { description: `Report ${report.summary}. Reads AWS each time; run it after provision.` },
+    };
+  }
+  return targets;
+}
+
+/**
+ * The target that makes a unit's facts.
+ * @param {string} unitName
+ */
+function mainTargetOf(unitName) {
+  const unit = STEPS.flatMap((step) => step.units).find((u) => u.name === unitName);
+  return unit?.kind === 'stack' ? `${unitName}-apply` : unitName;
 }
 
 /**
@@ -108,35 +182,34 @@ function stackTargets(stack, readers, configInputs, code, fingerprintCommand) {
 function inferInfraProject(configFile, options, context) {
   const root = dirname(configFile);
   const steps = STEPS.filter((step) => existsSync(join(context.workspaceRoot, root, step.configFile)));
-  const stacks = steps.flatMap((step) => step.stacks.map((stack) => ({ step, stack })));
+  const units = steps.flatMap((step) => step.units);
   const code = codeInputs(context.workspaceRoot);
-  const fingerprintScript = posix(relative(context.workspaceRoot, join(PLUGIN_DIR, 'bin', 'state-fingerprint.js')));
+  const script = posix(relative(context.workspaceRoot, join(PLUGIN_DIR, 'bin', 'state-fingerprint.js')));
+  const undoable = units.filter((u) => u.kind === 'stack' || u.kind === 'effect');
+  const shared = {
+    code,
+    fingerprint: (/** @type {string} */ unit) => `node "${script}" ${unit}`,
+    readersOf: (/** @type {string} */ unit) => undoable.filter((u) => u.readsFactsOf.includes(unit)),
+  };
 
   /** @type {Record<string, TargetConfiguration>} */
   const targets = {
     validate: {
       executor: `${PLUGIN}:validate`,
       cache: true,
-      inputs: ['{projectRoot}/*.yaml', ...code.files, { externalDependencies: [...CONFIG_LIBRARIES, ...code.externalDependencies] }],
+      inputs: ['{projectRoot}/*.yaml', ...code.files, { externalDependencies: [...CONFIG_LIBRARIES, ...code.installed] }],
       outputs: [],
       metadata: { description: 'Check every config file against its JSON Schema and the cross-field rules.' },
     },
   };
-  for (const { step, stack } of stacks) {
-    const readers = stacks.filter((other) => other.stack.readsFactsOf.includes(stack.name)).map((other) => other.stack.name);
-    const configInputs = [`{projectRoot}/${PROJECT_CONFIG_FILE}`, `{projectRoot}/${step.configFile}`];
-    Object.assign(
-      targets,
-      stackTargets(stack, readers, configInputs, code, `node "${fingerprintScript}" ${stack.name}`),
-    );
-  }
+  for (const step of steps) Object.assign(targets, stepTargets(step, shared));
   targets.provision = {
     executor: `${PLUGIN}:summary`,
-    options: { mode: 'live', stacks: stacks.map(({ stack }) => stack.name) },
+    options: { mode: 'live', units: units.map((u) => u.name) },
     configurations: REHEARSE,
-    dependsOn: stacks.map(({ stack }) => `${stack.name}-apply`),
+    dependsOn: units.map((u) => mainTargetOf(u.name)),
     cache: true,
-    inputs: [{ dependentTasksOutputFiles: '**/*', transitive: false }, { externalDependencies: [] }],
+    inputs: [DEPENDENCY_OUTPUTS, { externalDependencies: [] }],
     outputs: [],
     metadata: {
       description:
@@ -147,9 +220,11 @@ function inferInfraProject(configFile, options, context) {
   targets.destroy = {
     executor: 'nx:noop',
     configurations: { rehearse: {} },
-    dependsOn: stacks.map(({ stack }) => `${stack.name}-destroy`),
+    dependsOn: undoable.map((u) => forwarding(`${u.name}-destroy`)),
     cache: false,
-    metadata: { description: 'Tear down every step, in reverse dependency order.' },
+    metadata: {
+      description: 'Tear every step down, in reverse dependency order. Local device keys stay unless you pass --removeKeys.',
+    },
   };
 
   return {

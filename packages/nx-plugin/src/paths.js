@@ -25,6 +25,10 @@ const paths = {
   stateTokenFile: (/** @type {Mode} */ mode, /** @type {string} */ unit) => join(RUN_DIR, mode, unit, 'state-token.json'),
   /** Device private keys (0600) and certificate requests: never an Nx output. */
   keysDir: (/** @type {Mode} */ mode) => join(RUN_DIR, 'keys', mode),
+  /** Output of a render unit: the step's rendered templates. */
+  renderDir: (/** @type {Mode} */ mode, /** @type {string} */ step) => join(RUN_DIR, 'render', mode, step),
+  /** Device bundles: they hold private keys, so never an Nx output. */
+  bundlesDir: (/** @type {Mode} */ mode) => join(RUN_DIR, 'bundles', mode),
   /** Output of `<stack>-apply`: the facts later steps read. */
   factsFile: (/** @type {Mode} */ mode, /** @type {string} */ stack) => join(RUN_DIR, 'facts', mode, `${stack}.json`),
 };

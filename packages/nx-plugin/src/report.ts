@@ -13,21 +13,34 @@ export function table(headers: string[], rows: string[][]): string {
   return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
+const LONGEST_VALUE = 72;
+
+/** A fact's value on one line: strings as they are, a map as its keys, anything long cut short. */
 export function valueText(value: unknown): string {
-  return typeof value === 'string' ? value : JSON.stringify(value);
+  const text =
+    typeof value === 'string'
+      ? value
+      : value && typeof value === 'object' && !Array.isArray(value)
+        ? `{ ${Object.keys(value).join(', ')} }`
+        : JSON.stringify(value);
+  const firstLine = text.split('\n')[0];
+  return firstLine.length > LONGEST_VALUE || firstLine !== text ? `${firstLine.slice(0, LONGEST_VALUE - 3)}...` : text;
+}
+
+export function formatFacts(values: Record<string, unknown>): string {
+  return table(['fact', 'value'], Object.entries(values).map(([name, value]) => [name, valueText(value)]));
 }
 
 /** The end-of-step summary: what was created and where the facts are. */
 export function applySummary(stack: string, mode: Mode, result: ApplyResult, account?: string): string {
   const where = mode === 'rehearse' ? 'rehearsal, mock provider: nothing was created in AWS' : `AWS account ${account}`;
-  const values = Object.entries(result.values).map(([name, value]) => [name, valueText(value)]);
   return [
     `${stack} (${where})`,
     result.outcome,
     '',
     table(['resource'], result.resources.map((address) => [address])),
     '',
-    table(['fact', 'value'], values),
+    formatFacts(result.values),
     '',
     `Facts${mode === 'rehearse' ? ' (mock values)' : ''}: ${result.factsFile}`,
   ].join('\n');
@@ -35,7 +48,7 @@ export function applySummary(stack: string, mode: Mode, result: ApplyResult, acc
 
 export function factsTable(facts: Facts[]): string {
   return table(
-    ['stack', 'fact', 'value'],
-    facts.flatMap((f) => Object.entries(f.values).map(([name, value]) => [f.stack, name, valueText(value)])),
+    ['unit', 'fact', 'value'],
+    facts.flatMap((f) => Object.entries(f.values).map(([name, value]) => [f.unit, name, valueText(value)])),
   );
 }

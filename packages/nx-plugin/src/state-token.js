@@ -97,15 +97,24 @@ async function stateToken(root, mode, unit) {
 }
 
 /**
+ * Writes a unit's record without vouching for it: the next fingerprint differs from the
+ * one this run was cached under, so the next run runs the unit again (e.g. work pending).
+ * @param {string} root @param {Mode} mode @param {string} unit @param {UnitRecord & Record<string, unknown>} record
+ */
+function writeRecord(root, mode, unit, record) {
+  writeFileAtomic(join(root, paths.recordFile(mode, unit)), JSON.stringify(record, null, 2) + '\n');
+}
+
+/**
  * Called after a unit's run succeeded: writes its record, and makes the state it describes
  * the one the current token stands for.
- * @param {string} root @param {Mode} mode @param {string} unit @param {UnitRecord} record
+ * @param {string} root @param {Mode} mode @param {string} unit @param {UnitRecord & Record<string, unknown>} record
  */
 async function recordState(root, mode, unit, record) {
-  writeFileAtomic(join(root, paths.recordFile(mode, unit)), JSON.stringify(record, null, 2) + '\n');
+  writeRecord(root, mode, unit, record);
   const file = join(root, paths.stateTokenFile(mode, unit));
   const token = readTokenRecord(file)?.token ?? (await stateToken(root, mode, unit));
   writeTokenRecord(file, { token, stateIdentity: await currentIdentity(root, mode, unit) });
 }
 
-module.exports = { stateToken, recordState };
+module.exports = { stateToken, recordState, writeRecord };

@@ -69,7 +69,9 @@ const STEPS = [
         name: 'core-deploy',
         kind: 'effect',
         summary: 'associate client devices with their core, and deploy the configured components to every core',
-        readsFactsOf: ['core-account-link', 'core-devices'],
+        readsFactsOf: ['core-devices'],
+        // Client device auth needs the Greengrass service role associated first.
+        after: ['core-account-link'],
       },
       {
         name: 'core-render',

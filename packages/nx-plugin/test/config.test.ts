@@ -49,6 +49,16 @@ describe('the shipped config', () => {
     });
   });
 
+  it('resolves core devices and client devices to IoT thing names', () => {
+    const { core } = loadConfig(root, 'config');
+    expect(core?.thingGroupName).toBe('pushbutton-demo-cores');
+    expect(core?.coreDevices).toEqual({ 'lab-gateway': { name: 'lab-gateway', thingName: 'pushbutton-demo-lab-gateway', sshPort: 22 } });
+    expect(core?.clientDevices).toEqual({
+      'lab-sensor': { name: 'lab-sensor', thingName: 'pushbutton-demo-lab-sensor', coreDevice: 'lab-gateway', topic: 'lab/sensors/lab-sensor' },
+    });
+    expect(core?.greengrass).toEqual({ nucleusVersion: '2.16.1', rootPath: '/greengrass/v2', componentUser: 'ggc_user', componentGroup: 'ggc_group' });
+  });
+
   it('resolves ingress ports and the S3 backend defaults', () => {
     edit('network.yaml', 'ingress: {}', 'ingress:\n  web:\n    protocol: tcp\n    port: 443\n    cidr: 203.0.113.0/24\n  ping:\n    protocol: icmp\n    cidr: 10.0.0.0/8\n');
     edit('project.yaml', 'backend: local', 'backend: s3\n  bucket: lab-terraform-state');
@@ -117,6 +127,22 @@ const badConfigs: [string, readonly [string, string | RegExp, string], string | 
     /^config\/network\.yaml:5:1 \(yaml\): expected each key once per mapping; found /],
   ['a file that is a list', ['network.yaml', /^vpcCidr[\s\S]*$/m, '- 10.20.0.0/16\n'],
     'config/network.yaml:4:1 (top level): expected a mapping; found a list'],
+  ['a client device of a core that does not exist', ['core.yaml', 'coreDevice: lab-gateway', 'coreDevice: lab-gatway'],
+    'config/core.yaml:21:17 clientDevices.lab-sensor.coreDevice: expected one of the core devices: lab-gateway; found "lab-gatway"'],
+  ['a client device named like a core device', ['core.yaml', /^  lab-sensor:/m, '  lab-gateway:'],
+    'config/core.yaml:20:3 clientDevices.lab-gateway: expected a name no core device has (both become IoT things); found "lab-gateway"'],
+  ['a missing client device auth component', ['core.yaml', /^  aws\.greengrass\.clientdevices\.Auth: .*\n/m, ''],
+    'config/core.yaml:26:3 components: expected a version for aws.greengrass.clientdevices.Auth (client device auth); found none'],
+  ['no MQTT broker', ['core.yaml', 'aws.greengrass.clientdevices.mqtt.Moquette', 'aws.greengrass.Nucleus'],
+    'config/core.yaml:26:3 components: expected an MQTT broker: a version for aws.greengrass.clientdevices.mqtt.Moquette or aws.greengrass.clientdevices.mqtt.EMQX; found none'],
+  ['an ssh host without a user', ['core.yaml', '# host: pi@192.0.2.10', 'host: 192.0.2.10'],
+    'config/core.yaml:15:11 coreDevices.lab-gateway.host: expected user@host, such as pi@192.0.2.10; found "192.0.2.10"'],
+  ['a nucleus version that is not a version', ['core.yaml', 'nucleusVersion: 2.16.1', 'nucleusVersion: latest'],
+    'config/core.yaml:5:19 greengrass.nucleusVersion: expected a version such as 2.16.1; found "latest"'],
+  ['a relative root path', ['core.yaml', 'rootPath: /greengrass/v2', 'rootPath: greengrass/v2'],
+    'config/core.yaml:6:13 greengrass.rootPath: expected an absolute path of letters, digits and / . _ -, such as /greengrass/v2; found "greengrass/v2"'],
+  ['a topic with a wildcard', ['core.yaml', 'topic: lab/sensors/lab-sensor', 'topic: lab/sensors/#'],
+    'config/core.yaml:22:12 clientDevices.lab-sensor.topic: expected an MQTT topic of letters, digits and / _ - . without wildcards, such as lab/sensors/one; found "lab/sensors/#"'],
 ];
 
 describe('a bad config is rejected with its file, line, key, what was expected and what was found', () => {

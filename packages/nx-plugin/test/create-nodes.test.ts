@@ -26,7 +26,7 @@ describe('project inference', () => {
     expect(createNodesV2).toBe(createNodes);
   });
 
-  it('infers project infra with a synth, apply and destroy target per stack, each described', async () => {
+  it('infers project infra with targets for every unit of every step, each described', async () => {
     const project = await infer();
     expect(project.name).toBe('infra');
     expect(Object.keys(project.targets!)).toEqual([
@@ -34,6 +34,19 @@ describe('project inference', () => {
       'network-synth',
       'network-apply',
       'network-destroy',
+      'core-account-synth',
+      'core-account-apply',
+      'core-account-destroy',
+      'core-account-link',
+      'core-account-link-destroy',
+      'core-devices-synth',
+      'core-devices-apply',
+      'core-devices-destroy',
+      'core-deploy',
+      'core-deploy-destroy',
+      'core-render',
+      'core-deliver',
+      'core-status',
       'provision',
       'destroy',
     ]);
@@ -42,13 +55,40 @@ describe('project inference', () => {
     }
   });
 
-  it('wires the steps: synth after validate, apply after synth, provision after every apply', async () => {
+  it('wires the steps: synth after validate, apply after synth and the facts it reads, provision after everything', async () => {
     const { targets } = await infer();
     expect(targets!['network-synth'].dependsOn).toEqual(['validate']);
     expect(targets!['network-apply'].dependsOn).toEqual(['network-synth']);
-    expect(targets!.provision.dependsOn).toEqual(['network-apply']);
-    expect(targets!.destroy.dependsOn).toEqual(['network-destroy']);
     expect(targets!['network-apply'].configurations).toEqual({ rehearse: { mode: 'rehearse' } });
+    // The core step reads no network facts, so the two provision in parallel.
+    expect(targets!['core-account-apply'].dependsOn).toEqual(['core-account-synth']);
+    expect(targets!['core-devices-apply'].dependsOn).toEqual(['core-devices-synth', 'core-account-apply']);
+    expect(targets!['core-deploy'].dependsOn).toEqual(['validate', 'core-devices-apply', 'core-account-link']);
+    expect(targets!['core-deliver'].dependsOn).toEqual(['validate', 'core-render']);
+    expect(targets!.provision.dependsOn).toEqual([
+      'network-apply',
+      'core-account-apply',
+      'core-account-link',
+      'core-devices-apply',
+      'core-deploy',
+      'core-render',
+      'core-deliver',
+    ]);
+  });
+
+  it('tears down in reverse: a unit is undone after every unit that reads its facts', async () => {
+    const { targets } = await infer();
+    const undoneBefore = (target: string) => (targets![target].dependsOn as { target: string }[]).map((d) => (typeof d === 'string' ? d : d.target));
+    expect(undoneBefore('core-account-destroy')).toEqual(['core-account-synth', 'core-account-link-destroy', 'core-devices-destroy']);
+    expect(undoneBefore('core-devices-destroy')).toEqual(['core-devices-synth', 'core-deploy-destroy']);
+    expect(undoneBefore('network-destroy')).toEqual(['network-synth']);
+  });
+
+  it('renders a step when its templates change, and only that step', async () => {
+    const { targets } = await infer();
+    expect(targets!['core-render'].inputs).toContain('{workspaceRoot}/templates/core/**/*');
+    const others = Object.entries(targets!).filter(([name]) => name !== 'core-render');
+    for (const [name, target] of others) expect(JSON.stringify(target.inputs ?? []), name).not.toContain('templates/');
   });
 
   it('keys the apply on the synthesized Terraform, the facts it reads and the state fingerprint only', async () => {
@@ -64,6 +104,7 @@ describe('project inference', () => {
 
   it('infers only the steps whose config file exists', async () => {
     rmSync(join(root, 'config/network.yaml'));
+    rmSync(join(root, 'config/core.yaml'));
     const { targets } = await infer();
     expect(Object.keys(targets!)).toEqual(['validate', 'provision', 'destroy']);
   });

@@ -1,4 +1,5 @@
 export * from './settings';
-export { projectTags } from './pushbutton-stack';
 export { NetworkStack } from './network-stack';
+export { CoreAccountStack } from './core-account-stack';
+export { CoreDevicesStack } from './core-devices-stack';
 export { buildStack, synthesize, STACK_NAMES } from './synthesize';

@@ -1,12 +1,7 @@
 import { Aspects, IAspect, LocalBackend, S3Backend, TerraformStack } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
-import type { ProjectSettings, StateSettings } from './settings';
-
-/** The tags every taggable resource of a project carries. */
-export function projectTags(project: ProjectSettings): Record<string, string> {
-  return { ...project.tags, Project: project.name, ManagedBy: 'pushbutton' };
-}
+import { projectTags, ProjectSettings, StateSettings } from './settings';
 
 type Taggable = IConstruct & { tags?: Record<string, string>; tagsInput?: Record<string, string> };
 

@@ -1,5 +1,5 @@
 // Settings the stacks are built from: the validated contents of config/*.yaml.
-// Plain data, no cdktf import, so the plugin can import these types cheaply.
+// No cdktf import, so the plugin can import this module cheaply (`@pushbutton/stacks/src/settings`).
 
 export interface ProjectSettings {
   /** Lowercase name; prefixes every resource name and is the `Project` tag. */
@@ -7,6 +7,11 @@ export interface ProjectSettings {
   region: string;
   tags: Record<string, string>;
   state: StateSettings;
+}
+
+/** The tags everything a project makes carries. */
+export function projectTags(project: ProjectSettings): Record<string, string> {
+  return { ...project.tags, Project: project.name, ManagedBy: 'pushbutton' };
 }
 
 export type StateSettings =

@@ -2,11 +2,15 @@ import { mkdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { App, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
+import { CoreAccountStack } from './core-account-stack';
+import { CoreDevicesStack } from './core-devices-stack';
 import { NetworkStack } from './network-stack';
 import type { Settings } from './settings';
 
 const builders: Record<string, (scope: Construct, name: string, settings: Settings) => TerraformStack> = {
   network: (scope, name, settings) => new NetworkStack(scope, name, settings),
+  'core-account': (scope, name, settings) => new CoreAccountStack(scope, name, settings),
+  'core-devices': (scope, name, settings) => new CoreDevicesStack(scope, name, settings),
 };
 
 export const STACK_NAMES = Object.keys(builders);

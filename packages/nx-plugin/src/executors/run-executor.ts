@@ -34,8 +34,10 @@ export function configDirOf(context: ExecutorContext): string {
   return context.projectsConfigurations.projects[context.projectName!].root;
 }
 
-export function stackDefinition(name: string) {
-  const stack = STEPS.flatMap((step) => step.stacks).find((s) => s.name === name);
-  if (!stack) throw new Error(`Unknown stack "${name}"`);
-  return stack;
+export function unitDefinition(name: string) {
+  for (const step of STEPS) {
+    const unit = step.units.find((u) => u.name === name);
+    if (unit) return { step, unit };
+  }
+  throw new Error(`Unknown unit "${name}"; the units are ${STEPS.flatMap((s) => s.units.map((u) => u.name)).join(', ')}`);
 }

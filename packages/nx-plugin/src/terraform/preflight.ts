@@ -107,3 +107,10 @@ export async function preflight(
   if (problems.length) throw new PreflightError(what, problems, mode);
   return { account: aws.account };
 }
+
+/** The preflight of a live unit that calls AWS without Terraform: credentials only. */
+export async function awsPreflight(what: string, region: string): Promise<{ account?: string }> {
+  const { problem, account } = await awsCredentialsProblem(region);
+  if (problem) throw new PreflightError(what, [problem], 'live');
+  return { account };
+}

@@ -47,11 +47,32 @@ export function mockId(address: string): string {
   return prefix ? `${prefix}-${hash.slice(0, 17)}` : `rehearsal-${hash.slice(0, 12)}`;
 }
 
+const MOCK_ACCOUNT = '000000000000';
+
+/** Stand-ins for the ARNs and certificates the stack's outputs hand on, so facts are the same in every rehearsal. */
+function mockOutputValues(stack: SynthesizedStack): Map<string, Record<string, string>> {
+  const values = new Map<string, Record<string, string>>();
+  const references = JSON.stringify(stack.json.output ?? {}).matchAll(/\b(aws_[a-z0-9_]+\.[A-Za-z0-9_-]+)\.(arn|certificate_pem)\b/g);
+  for (const [, address, attribute] of references) {
+    const [type, name] = address.split('.');
+    const value =
+      attribute === 'arn'
+        ? `arn:aws:${type.split('_')[1]}:${stack.region()}:${MOCK_ACCOUNT}:rehearsal/${name}`
+        : `-----BEGIN CERTIFICATE-----\n${Buffer.from(`Rehearsal certificate of ${address}`).toString('base64')}\n-----END CERTIFICATE-----\n`;
+    values.set(address, { ...values.get(address), [attribute]: value });
+  }
+  return values;
+}
+
 /** The `terraform test` file: mock every provider, pin ids, apply once, and check every output is set. */
 export function rehearsalTestFile(stack: SynthesizedStack, outputs: string[]): object {
+  const handedOn = mockOutputValues(stack);
   return {
     mock_provider: Object.fromEntries(stack.requiredProviders().map((p) => [p.name, {}])),
-    override_resource: stack.resourceAddresses().map((address) => ({ target: address, values: { id: mockId(address) } })),
+    override_resource: stack.resourceAddresses().map((address) => ({
+      target: address,
+      values: { id: mockId(address), ...handedOn.get(address) },
+    })),
     run: {
       rehearse: {
         command: 'apply',

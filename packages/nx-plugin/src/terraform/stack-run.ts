@@ -40,16 +40,26 @@ function writeJson(file: string, value: unknown): void {
 const CSR_VARIABLE = /^csr_([a-z0-9_]+)$/;
 
 /**
- * The keys of the devices the stack certifies: a variable `csr_<name>` (hyphens as
- * underscores) takes the certificate request of device `<name>`, made now if need be.
+ * The devices the stack certifies, by variable: a variable `csr_<name>` (hyphens as
+ * underscores) takes the certificate request of device `<name>`.
  */
-function deviceKeys(run: StackRun): Record<string, DeviceKey> {
-  const keys: Record<string, DeviceKey> = {};
-  for (const variable of run.stack.variableNames()) {
+export function certifiedDevices(stack: SynthesizedStack): Record<string, string> {
+  const devices: Record<string, string> = {};
+  for (const variable of stack.variableNames()) {
     const name = CSR_VARIABLE.exec(variable)?.[1].replace(/_/g, '-');
-    if (name) keys[variable] = ensureDeviceKey(run.workspaceRoot, run.mode, name, name);
+    if (name) devices[variable] = name;
   }
-  return keys;
+  return devices;
+}
+
+/** The keys of the devices the stack certifies, made now where this machine has none yet. */
+function deviceKeys(run: StackRun): Record<string, DeviceKey> {
+  return Object.fromEntries(
+    Object.entries(certifiedDevices(run.stack)).map(([variable, name]) => [
+      variable,
+      ensureDeviceKey(run.workspaceRoot, run.mode, name, name),
+    ]),
+  );
 }
 
 /** Lays out the stack's Terraform working directory; returns its absolute path and the device keys it uses. */
@@ -135,7 +145,7 @@ export async function applyStack(run: StackRun): Promise<ApplyResult> {
   const result = run.mode === 'live' ? await applyLive(run, dir) : await applyRehearsal(run, dir);
   await recordState(run.workspaceRoot, run.mode, run.stack.name, stateRecord(run, keys));
   const factsFile = writeFacts(run.workspaceRoot, {
-    stack: run.stack.name,
+    unit: run.stack.name,
     mode: run.mode,
     rehearsal: run.mode === 'rehearse',
     values: result.values,

@@ -1,10 +1,25 @@
-import { existsSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TempWorkspace } from './temp-workspace';
 
 const REHEARSE = ['run', 'infra:provision:rehearse'];
-const FACTS = '.pushbutton/facts/rehearse/network.json';
+const NETWORK_FACTS = '.pushbutton/facts/rehearse/network.json';
 const SYNTHESIZED = '.pushbutton/synth/network/stacks/network/cdk.tf.json';
+const RENDERED = '.pushbutton/render/rehearse/core';
+const CORE_BUNDLE = '.pushbutton/bundles/rehearse/pushbutton-core-lab-gateway.tar.gz';
+const DEVICE_KEY = '.pushbutton/keys/rehearse/lab-gateway/private.pem.key';
+const CORE_TASKS = [
+  'infra:core-account-synth',
+  'infra:core-account-apply:rehearse',
+  'infra:core-account-link:rehearse',
+  'infra:core-devices-synth',
+  'infra:core-devices-apply:rehearse',
+  'infra:core-deploy:rehearse',
+  'infra:core-render:rehearse',
+  'infra:core-deliver:rehearse',
+];
 
 let ws: TempWorkspace;
 beforeAll(() => {
@@ -19,27 +34,73 @@ function rehearse() {
   return { ...result, tasks: ws.lastRun() };
 }
 
-describe('the network step, rehearsed end to end in a temporary git clone', { timeout: 240_000 }, () => {
-  it('synthesizes, validates, plans and mock-applies, then prints what it made and where the facts are', () => {
+const executed = (tasks: Record<string, string>) => Object.keys(tasks).filter((task) => tasks[task] === 'cache-miss').sort();
+
+function filesUnder(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => join(entry.parentPath, entry.name));
+}
+
+describe('provisioning rehearsed end to end, in a temporary git clone', { timeout: 300_000 }, () => {
+  it('provisions the network and core install steps offline, and says what it made and where the facts are', () => {
     const { output, tasks } = rehearse();
-    expect(tasks).toEqual({
-      'infra:validate': 'cache-miss',
-      'infra:network-synth': 'cache-miss',
-      'infra:network-apply:rehearse': 'cache-miss',
-      'infra:provision:rehearse': 'cache-miss',
-    });
+    expect(executed(tasks)).toEqual(
+      ['infra:validate', 'infra:network-synth', 'infra:network-apply:rehearse', 'infra:provision:rehearse', ...CORE_TASKS].sort(),
+    );
     expect(output).toContain('Plan: 8 to add, 0 to change, 0 to destroy.');
     expect(output).toContain('Mock apply complete! Resources: 8 in memory, none in AWS.');
-    expect(output).toContain(`Facts (mock values): ${FACTS}`);
-    const facts = JSON.parse(ws.read(FACTS));
-    expect(facts).toMatchObject({ stack: 'network', rehearsal: true });
+    expect(output).toContain(`Facts (mock values): ${NETWORK_FACTS}`);
+    const facts = JSON.parse(ws.read(NETWORK_FACTS));
+    expect(facts).toMatchObject({ unit: 'network', rehearsal: true });
     expect(Object.keys(facts.values).sort()).toEqual(['security_group_id', 'subnet_id', 'vpc_id']);
+  });
+
+  it('renders the device bundle with mock facts, packs it with the key at 0600, and skips delivery, saying so', () => {
+    const { output } = ws.nx(REHEARSE);
+    expect(output).toContain(`lab-gateway: packed ${CORE_BUNDLE}; delivery skipped (rehearsal)`);
+    const config = ws.read(`${RENDERED}/devices/lab-gateway/config.yaml`);
+    expect(config).toContain('thingName: "pushbutton-demo-lab-gateway"');
+    expect(config).toContain('iotDataEndpoint: "rehearsal-0000000000-ats.iot.us-west-2.amazonaws.com"');
+    expect(statSync(ws.path(DEVICE_KEY)).mode & 0o777).toBe(0o600);
+    expect(statSync(ws.path(CORE_BUNDLE)).mode & 0o777).toBe(0o600);
+    const listing = execFileSync('tar', ['-tvzf', ws.path(CORE_BUNDLE)], { encoding: 'utf8' });
+    expect(listing).toMatch(/-rw------- .* pushbutton-core-lab-gateway\/private\.pem\.key/);
+    expect(listing).toMatch(/-rwxr-xr-x .* pushbutton-core-lab-gateway\/install\.sh/);
   });
 
   it('executes nothing the second time: every task is a cache hit', () => {
     const { tasks, output } = rehearse();
-    expect(Object.values(tasks)).toEqual(['hit', 'hit', 'hit', 'hit']);
-    expect(output).toContain('network  vpc_id');
+    expect(executed(tasks)).toEqual([]);
+    expect(Object.keys(tasks)).toHaveLength(CORE_TASKS.length + 4);
+    expect(output).toContain('network            vpc_id');
+  });
+
+  it('leaves no private key material in the Nx cache, Terraform state or plan files, or any tracked file', () => {
+    const keys = ['lab-gateway', 'lab-sensor'].map((device) => ws.read(`.pushbutton/keys/rehearse/${device}/private.pem.key`));
+    const body = keys.flatMap((key) => key.split('\n').filter((line) => line && !line.startsWith('-----')));
+    const pemHeader = /-----BEGIN (RSA |EC |ENCRYPTED )?PRIVATE KEY-----/;
+    const leaks = (file: string) => {
+      const text = readFileSync(file, 'latin1');
+      return pemHeader.test(text) || body.some((line) => text.includes(line));
+    };
+    const terraformFiles = filesUnder(ws.path('.pushbutton')).filter(
+      (file) => /tfstate|tfplan|rehearsal-state\.json|\.tfvars\.json|\.tf\.json$/.test(file) && !file.includes('/.terraform/'),
+    );
+    expect(terraformFiles.length).toBeGreaterThan(5);
+    const tracked = ws.git('ls-files').split('\n').filter(Boolean).map((file) => ws.path(file));
+    for (const file of [...filesUnder(ws.cacheDir), ...terraformFiles, ...tracked]) {
+      expect(leaks(file), file).toBe(false);
+    }
+  });
+
+  it('re-runs only the core install step when one of its templates changes', () => {
+    ws.edit('templates/core/device/README.md.ejs', (text) => `${text}\nAsk the lab's research engineers for help.\n`);
+    ws.commit('README for the person at the device');
+    const { tasks } = rehearse();
+    expect(executed(tasks)).toEqual(['infra:core-deliver:rehearse', 'infra:core-render:rehearse', 'infra:provision:rehearse']);
+    expect(ws.read(`${RENDERED}/devices/lab-gateway/README.md`)).toContain("Ask the lab's research engineers for help.");
   });
 
   it('re-synthesizes, but does not re-apply, after an edit that leaves the Terraform unchanged', () => {
@@ -50,30 +111,28 @@ describe('the network step, rehearsed end to end in a temporary git clone', { ti
     });
     ws.commit('reorder network.yaml');
     const { tasks } = rehearse();
-    expect(tasks['infra:network-synth']).toBe('cache-miss');
-    expect(tasks['infra:network-apply:rehearse']).toBe('hit');
+    expect(executed(tasks)).toEqual(['infra:network-synth', 'infra:validate']);
     expect(ws.read(SYNTHESIZED)).toBe(synthesized);
   });
 
-  it('re-synthesizes and re-applies after an edit that changes the Terraform', () => {
+  it('re-synthesizes and re-applies the network after an edit that changes its Terraform; the core step is untouched', () => {
     ws.edit('config/network.yaml', (text) => text.replace('cidr: 10.20.1.0/24', 'cidr: 10.20.2.0/24'));
     ws.commit('move the subnet');
     const { tasks } = rehearse();
-    expect(tasks['infra:network-synth']).toBe('cache-miss');
-    expect(tasks['infra:network-apply:rehearse']).toBe('cache-miss');
+    // The facts are the same (mock ids follow resource addresses), so nothing after the apply runs again.
+    expect(executed(tasks)).toEqual(['infra:network-apply:rehearse', 'infra:network-synth', 'infra:validate']);
     expect(ws.read(SYNTHESIZED)).toContain('"cidr_block": "10.20.2.0/24"');
   });
 
   it('applies again when the state is gone', () => {
     rmSync(ws.path('.pushbutton/rehearse/network/rehearsal-state.json'));
     const { tasks } = rehearse();
-    expect(tasks['infra:network-synth']).toBe('hit');
-    expect(tasks['infra:network-apply:rehearse']).toBe('cache-miss');
+    expect(executed(tasks)).toEqual(['infra:network-apply:rehearse']);
     expect(existsSync(ws.path('.pushbutton/rehearse/network/rehearsal-state.json'))).toBe(true);
   });
 
   it('rejects bad config before any target runs, and changes no state or facts', () => {
-    const facts = ws.read(FACTS);
+    const facts = ws.read(NETWORK_FACTS);
     const state = ws.read('.pushbutton/rehearse/network/rehearsal-state.json');
     ws.edit('config/network.yaml', (text) => text.replace('cidr: 10.20.2.0/24', 'cidr: 10.99.2.0/24'));
     const result = ws.nx(REHEARSE);
@@ -83,7 +142,7 @@ describe('the network step, rehearsed end to end in a temporary git clone', { ti
       'config/network.yaml:7:9 subnet.cidr: expected a CIDR block inside vpcCidr 10.20.0.0/16; found "10.99.2.0/24"',
     );
     expect(ws.lastRun()).toEqual({ 'infra:validate': 'cache-miss' });
-    expect(ws.read(FACTS)).toBe(facts);
+    expect(ws.read(NETWORK_FACTS)).toBe(facts);
     expect(ws.read('.pushbutton/rehearse/network/rehearsal-state.json')).toBe(state);
   });
 
@@ -94,19 +153,32 @@ describe('the network step, rehearsed end to end in a temporary git clone', { ti
     expect(result.output).toContain('AWS credentials: none found');
     expect(result.output).toContain('npx nx run infra:provision:rehearse');
     expect(existsSync(ws.path('.pushbutton/live/network/terraform.tfstate'))).toBe(false);
-    expect(existsSync(ws.path('.pushbutton/facts/live/network.json'))).toBe(false);
+    expect(existsSync(ws.path('.pushbutton/facts/live'))).toBe(false);
     expect(ws.gitStatus()).toBe('');
   });
 });
 
 describe('destroy, rehearsed', { timeout: 120_000 }, () => {
-  it('says what a live destroy would remove, and forgets the rehearsal and its facts', () => {
+  it('undoes every unit in reverse order, forgets the rehearsal and its facts, and keeps local keys', () => {
     const result = ws.nx(['run', 'infra:destroy:rehearse']);
     expect(result.code, result.output).toBe(0);
     expect(result.output).toContain('network: Rehearsal: a live destroy would remove 8 resources: aws_internet_gateway.internet_gateway,');
-    expect(ws.lastRun()['infra:network-destroy:rehearse']).toBe('cache-miss');
-    expect(existsSync(ws.path('.pushbutton/rehearse/network/rehearsal-state.json'))).toBe(false);
-    expect(existsSync(ws.path(FACTS))).toBe(false);
+    expect(result.output).toContain('Local device keys kept in .pushbutton/keys/rehearse/ (pass --removeKeys to delete them).');
+    const order = [...result.output.matchAll(/^> nx run infra:([a-z-]+-destroy):rehearse/gm)].map((m) => m[1]);
+    expect(order.indexOf('core-deploy-destroy')).toBeLessThan(order.indexOf('core-devices-destroy'));
+    expect(order.indexOf('core-devices-destroy')).toBeLessThan(order.indexOf('core-account-destroy'));
+    expect(order.indexOf('core-account-link-destroy')).toBeLessThan(order.indexOf('core-account-destroy'));
+    // Only the bundles' facts stay: the bundles stay, with the keys.
+    expect(filesUnder(ws.path('.pushbutton/facts/rehearse'))).toEqual([ws.path('.pushbutton/facts/rehearse/core-deliver.json')]);
+    expect(existsSync(ws.path(DEVICE_KEY))).toBe(true);
     expect(ws.gitStatus()).toBe('');
+  });
+
+  it('deletes the local keys and bundles when asked', () => {
+    const result = ws.nx(['run', 'infra:destroy:rehearse', '--removeKeys']);
+    expect(result.code, result.output).toBe(0);
+    expect(result.output).toContain('Removed the local keys and bundles of lab-gateway, lab-sensor.');
+    expect(existsSync(ws.path(DEVICE_KEY))).toBe(false);
+    expect(existsSync(ws.path(CORE_BUNDLE))).toBe(false);
   });
 });

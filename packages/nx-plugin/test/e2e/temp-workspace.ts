@@ -38,7 +38,7 @@ function linkNodeModules(root: string): void {
 export class TempWorkspace {
   private constructor(
     readonly root: string,
-    private readonly cacheDir: string,
+    readonly cacheDir: string,
   ) {}
 
   static create(): TempWorkspace {

@@ -4,7 +4,7 @@ import { Mode, preflight } from '../../terraform/preflight';
 import { applyStack } from '../../terraform/stack-run';
 import { SynthesizedStack } from '../../terraform/synthesized-stack';
 import { resolveTerraformCli, TerraformCliOptions } from '../../terraform/terraform-cli';
-import { runExecutor, stackDefinition } from '../run-executor';
+import { runExecutor, unitDefinition } from '../run-executor';
 
 export interface ApplyExecutorOptions extends TerraformCliOptions {
   stack: string;
@@ -22,7 +22,7 @@ export default async function applyExecutor(options: ApplyExecutorOptions, conte
       stack,
       mode: options.mode,
       cli,
-      readsFactsOf: stackDefinition(options.stack).readsFactsOf,
+      readsFactsOf: unitDefinition(options.stack).unit.readsFactsOf,
       print: (text) => console.log(text),
     });
     console.log(`\n${applySummary(options.stack, options.mode, result, account)}`);

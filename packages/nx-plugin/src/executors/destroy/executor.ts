@@ -1,30 +1,74 @@
 import type { ExecutorContext } from '@nx/devkit';
-import { removeFacts } from '../../facts';
-import { Mode, preflight } from '../../terraform/preflight';
-import { destroyStack } from '../../terraform/stack-run';
+import { readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { EFFECTS } from '../../effects';
+import { readFacts, removeFacts } from '../../facts';
+import { paths } from '../../paths';
+import { awsPreflight, Mode, preflight } from '../../terraform/preflight';
+import { certifiedDevices, destroyStack } from '../../terraform/stack-run';
 import { SynthesizedStack } from '../../terraform/synthesized-stack';
 import { resolveTerraformCli, TerraformCliOptions } from '../../terraform/terraform-cli';
-import { runExecutor, stackDefinition } from '../run-executor';
+import { runExecutor, unitDefinition } from '../run-executor';
+import { unitContext } from '../unit-context';
 
 export interface DestroyExecutorOptions extends TerraformCliOptions {
-  stack: string;
+  unit: string;
   mode: Mode;
+  /** Also delete the local private keys (and bundles) of the devices the stack certified. */
+  removeKeys?: boolean;
+}
+
+async function destroyTerraformStack(options: DestroyExecutorOptions, root: string): Promise<string> {
+  const stack = SynthesizedStack.read(root, options.unit);
+  const cli = resolveTerraformCli(options);
+  if (options.mode === 'live') await preflight(`destroy the ${options.unit} stack`, 'live', cli, stack, stack.region());
+  const outcome = await destroyStack({
+    workspaceRoot: root,
+    stack,
+    mode: options.mode,
+    cli,
+    readsFactsOf: unitDefinition(options.unit).unit.readsFactsOf,
+    print: (text) => console.log(text),
+  });
+  const devices = Object.values(certifiedDevices(stack));
+  if (options.removeKeys && devices.length) return `${outcome}\n${removeDeviceKeys(root, options.mode, devices)}`;
+  if (devices.length) return `${outcome}\nLocal device keys kept in ${paths.keysDir(options.mode)}/ (pass --removeKeys to delete them).`;
+  return outcome;
+}
+
+function removeDeviceKeys(root: string, mode: Mode, devices: string[]): string {
+  for (const device of devices) rmSync(join(root, paths.keysDir(mode), device), { recursive: true, force: true });
+  const bundles = join(root, paths.bundlesDir(mode));
+  const ofDevice = (file: string) => devices.some((device) => file.endsWith(`-${device}.tar.gz`));
+  for (const file of readdirSafe(bundles).filter(ofDevice)) rmSync(join(bundles, file), { force: true });
+  return `Removed the local keys and bundles of ${devices.join(', ')}.`;
+}
+
+function readdirSafe(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+async function undoEffect(options: DestroyExecutorOptions, context: ExecutorContext): Promise<string> {
+  const effect = EFFECTS[options.unit];
+  if (!readFacts(context.root, options.mode, options.unit)) return 'Nothing to undo: it has not run.';
+  const { effectContext } = unitContext(options.unit, options.mode, context);
+  if (options.mode === 'rehearse') return `Rehearsal: a live destroy would undo ${options.unit}.`;
+  await awsPreflight(`undo ${options.unit}`, effectContext.region);
+  await effect.destroy(effectContext);
+  return `Undone.`;
 }
 
 export default async function destroyExecutor(options: DestroyExecutorOptions, context: ExecutorContext) {
   return runExecutor(async () => {
-    const stack = SynthesizedStack.read(context.root, options.stack);
-    const cli = resolveTerraformCli(options);
-    if (options.mode === 'live') await preflight(`destroy the ${options.stack} stack`, 'live', cli, stack, stack.region());
-    const outcome = await destroyStack({
-      workspaceRoot: context.root,
-      stack,
-      mode: options.mode,
-      cli,
-      readsFactsOf: stackDefinition(options.stack).readsFactsOf,
-      print: (text) => console.log(text),
-    });
-    removeFacts(context.root, options.mode, options.stack);
-    console.log(`\n${options.stack}: ${outcome}`);
+    const { unit } = unitDefinition(options.unit);
+    const outcome = unit.kind === 'stack' ? await destroyTerraformStack(options, context.root) : await undoEffect(options, context);
+    removeFacts(context.root, options.mode, options.unit);
+    // Whatever the unit left is gone: the next provision must run it again.
+    rmSync(join(context.root, paths.recordFile(options.mode, options.unit)), { force: true });
+    console.log(`\n${options.unit}: ${outcome}`);
   });
 }

@@ -1,0 +1,56 @@
+// Delivery of a core device bundle: over ssh to the configured host, or, without one, the
+// commands for a person to run.
+import { spawn } from 'node:child_process';
+import { basename } from 'node:path';
+import { quote } from 'shell-quote';
+
+/** Runs a system command; resolves when it exits 0. */
+export type RunCommand = (command: string, args: string[]) => Promise<void>;
+
+export interface DeliverBundleOptions {
+  /** Absolute: the packed bundle. */
+  bundleFile: string;
+  /** The folder the bundle unpacks to. */
+  rootName: string;
+  /** `user@host`; without it the commands are printed instead. */
+  host?: string;
+  sshPort: number;
+  print: (line: string) => void;
+  run: RunCommand;
+}
+
+export async function deliverBundle({ bundleFile, rootName, host, sshPort, print, run }: DeliverBundleOptions): Promise<void> {
+  if (!host) {
+    printManualDelivery(bundleFile, rootName, print);
+    return;
+  }
+  const file = basename(bundleFile);
+  const port = String(sshPort);
+  print(`${rootName}: copying ${file} to ${host} (ssh port ${port})`);
+  await run('scp', ['-P', port, '-o', 'BatchMode=yes', bundleFile, `${host}:`]);
+  print(`${rootName}: unpacking and installing on ${host}`);
+  await run('ssh', ['-p', port, '-o', 'BatchMode=yes', host, `tar -xzf ${quote([file])} && sudo ${quote([`./${rootName}/install.sh`])}`]);
+  print(`${rootName}: installed on ${host}. Check it there with: sudo systemctl status greengrass`);
+}
+
+function printManualDelivery(bundleFile: string, rootName: string, print: (line: string) => void): void {
+  const file = basename(bundleFile);
+  print(`${rootName}: no host is configured, so Pushbutton does not deliver it (set host in config/core.yaml to install over ssh).`);
+  print('To install it by hand:');
+  print(`  1. Copy the bundle to the device, e.g.: scp ${quote([bundleFile])} <user>@<device>:`);
+  print('  2. On the device, in the folder you copied it to, run:');
+  print(`       tar -xzf ${quote([file])}`);
+  print(`       sudo ${quote([`./${rootName}/install.sh`])}`);
+}
+
+/** Runs a command with this process's terminal; rejects naming the command when it fails. */
+export const runCommand: RunCommand = (command, args) =>
+  new Promise((done, reject) => {
+    const shown = quote([command, ...args]);
+    const child = spawn(command, args, { stdio: 'inherit' });
+    child.on('error', (error) => reject(new Error(`${shown} could not start: ${error.message}`)));
+    child.on('close', (code, signal) => {
+      if (code === 0) done();
+      else reject(new Error(`${shown} failed with ${signal ? `signal ${signal}` : `exit code ${code}`}`));
+    });
+  });

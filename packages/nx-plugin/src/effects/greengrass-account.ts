@@ -1,0 +1,118 @@
+// core-account-link: what the account needs before any core device connects, done with the
+// SDK because the AWS provider has no resource for it: the Greengrass service role associated
+// with the account (account-wide, one per region), and the account's IoT endpoints.
+import {
+  AssociateServiceRoleToAccountCommand,
+  DisassociateServiceRoleFromAccountCommand,
+  GetServiceRoleForAccountCommand,
+  GreengrassV2Client,
+  ResourceNotFoundException,
+} from '@aws-sdk/client-greengrassv2';
+import { DescribeEndpointCommand, IoTClient } from '@aws-sdk/client-iot';
+import type { Effect, EffectContext } from './effect';
+
+/** The SDK's standard retry mode backs off on throttling; five attempts ride out a burst. */
+export const MAX_ATTEMPTS = 5;
+
+export function greengrassClient(region: string): GreengrassV2Client {
+  return new GreengrassV2Client({ region, maxAttempts: MAX_ATTEMPTS });
+}
+
+/** The facts of the core-account stack. */
+export type CoreAccountFacts = {
+  token_exchange_role_arn: string;
+  role_alias_name: string;
+  role_alias_arn: string;
+  role_alias_policy_name: string;
+  service_role_arn: string;
+  service_role_name: string;
+};
+
+export type AccountLinkFacts = {
+  iot_data_endpoint: string;
+  iot_credential_endpoint: string;
+  /** The service role now associated with the account: Pushbutton's, or another that was there first. */
+  service_role_arn: string;
+  service_role_associated_by_pushbutton: boolean;
+};
+
+type EndpointType = 'iot:Data-ATS' | 'iot:CredentialProvider';
+
+const coreAccountFacts = (ctx: EffectContext) => ctx.facts['core-account'] as CoreAccountFacts;
+
+/** The role associated with Greengrass in this account and region, if any. */
+async function associatedServiceRole(client: GreengrassV2Client): Promise<string | undefined> {
+  try {
+    const { roleArn } = await client.send(new GetServiceRoleForAccountCommand({}));
+    return roleArn || undefined;
+  } catch (error) {
+    if (error instanceof ResourceNotFoundException) return undefined;
+    throw error;
+  }
+}
+
+/** Associates our role unless one is already associated; returns the role associated afterwards. */
+async function linkServiceRole(client: GreengrassV2Client, ctx: EffectContext, ours: string): Promise<string> {
+  const associated = await associatedServiceRole(client);
+  if (associated === ours) {
+    ctx.print(`Greengrass service role ${ours} is already associated with the account in ${ctx.region}.`);
+    return ours;
+  }
+  if (associated) {
+    ctx.print(
+      `Another Greengrass service role is associated with the account in ${ctx.region}: ${associated}. ` +
+        `Pushbutton leaves it associated, as another project may rely on it; Greengrass uses it for this project's ` +
+        `core devices too, so it needs the AWSGreengrassResourceAccessRolePolicy permissions.`,
+    );
+    return associated;
+  }
+  await client.send(new AssociateServiceRoleToAccountCommand({ roleArn: ours }));
+  ctx.print(`Associated Greengrass service role ${ours} with the account in ${ctx.region}.`);
+  return ours;
+}
+
+async function iotEndpoint(client: IoTClient, endpointType: EndpointType): Promise<string> {
+  const { endpointAddress } = await client.send(new DescribeEndpointCommand({ endpointType }));
+  if (!endpointAddress) throw new Error(`AWS IoT returned no ${endpointType} endpoint.`);
+  return endpointAddress;
+}
+
+export const greengrassAccount: Effect = {
+  async apply(ctx) {
+    const ours = coreAccountFacts(ctx).service_role_arn;
+    const serviceRole = await linkServiceRole(greengrassClient(ctx.region), ctx, ours);
+    const iot = new IoTClient({ region: ctx.region, maxAttempts: MAX_ATTEMPTS });
+    const facts: AccountLinkFacts = {
+      iot_data_endpoint: await iotEndpoint(iot, 'iot:Data-ATS'),
+      iot_credential_endpoint: await iotEndpoint(iot, 'iot:CredentialProvider'),
+      service_role_arn: serviceRole,
+      service_role_associated_by_pushbutton: serviceRole === ours,
+    };
+    return { facts, pending: [] };
+  },
+
+  rehearse(ctx) {
+    const ours = coreAccountFacts(ctx).service_role_arn;
+    ctx.print(`Would associate Greengrass service role ${ours} with the account in ${ctx.region}, unless a role is already associated.`);
+    ctx.print(`Would look up the account's IoT data (iot:Data-ATS) and credential provider endpoints in ${ctx.region}.`);
+    const facts: AccountLinkFacts = {
+      iot_data_endpoint: `rehearsal-0000000000-ats.iot.${ctx.region}.amazonaws.com`,
+      iot_credential_endpoint: `rehearsal-0000000000.credentials.iot.${ctx.region}.amazonaws.com`,
+      service_role_arn: ours,
+      service_role_associated_by_pushbutton: true,
+    };
+    return { facts, pending: [] };
+  },
+
+  async destroy(ctx) {
+    const ours = coreAccountFacts(ctx).service_role_arn;
+    const client = greengrassClient(ctx.region);
+    const associated = await associatedServiceRole(client);
+    if (associated !== ours) {
+      ctx.print(`Greengrass service role ${ours} is not associated with the account in ${ctx.region}: nothing to disassociate.`);
+      return;
+    }
+    await client.send(new DisassociateServiceRoleFromAccountCommand({}));
+    ctx.print(`Disassociated Greengrass service role ${ours} from the account in ${ctx.region}.`);
+  },
+};

@@ -1,0 +1,14 @@
+// The render units: which step's templates each one renders, and with what.
+import type { Settings } from '@pushbutton/stacks';
+import { coreRenderItems } from './core-render-plan';
+import type { RenderItem } from './render-templates';
+
+export interface RenderPlan {
+  /** The folder under templates/ it renders. */
+  step: string;
+  items: (settings: Settings, facts: Record<string, Record<string, unknown>>, rehearsal: boolean) => RenderItem[];
+}
+
+export const RENDER_PLANS: Record<string, RenderPlan> = {
+  'core-render': { step: 'core', items: coreRenderItems },
+};

@@ -1,0 +1,350 @@
+// The strict template engine: every file Pushbutton renders that is not Terraform comes from
+// templates/<step>/*.ejs through here. A name the context lacks is an error, not an empty string;
+// `<%= %>` escapes for the file being written; the output replaces the old folder only when all
+// of it rendered and checks out.
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, extname, join, posix, relative, sep } from 'node:path';
+import { compileFunction } from 'node:vm';
+import ejs from 'ejs';
+import { parse as parseShellWords, quote as quoteShellWords } from 'shell-quote';
+import { parseDocument } from 'yaml';
+
+export interface RenderItem {
+  /** A folder directly under templates/<step>/ whose *.ejs files this item renders ('' = the step folder itself; not recursive). */
+  templateDir: string;
+  /** Where the rendered files go, relative to the step's render output folder, e.g. 'devices/lab-gateway'. */
+  outDir: string;
+  context: Record<string, unknown>;
+}
+
+/** A template that cannot be rendered: where (workspace-relative path and line) and why. */
+export class TemplateError extends Error {
+  constructor(
+    readonly template: string,
+    readonly line: number,
+    detail: string,
+    readonly missing?: string,
+  ) {
+    super(`${template}:${line}: ${detail}`);
+    this.name = 'TemplateError';
+  }
+}
+
+/** Renders every template of templates/<step>/ for its items into outDir (absolute), replacing what was there; returns the rendered files, relative to outDir, sorted. */
+export function renderStep(options: { workspaceRoot: string; step: string; outDir: string; items: RenderItem[] }): string[] {
+  const { workspaceRoot, step, outDir, items } = options;
+  const renders = planRenders(workspaceRoot, step, items);
+  const files = renders.map((render) => ({ ...render, text: renderTemplate(workspaceRoot, render.template, render.context) }));
+  for (const file of files) checkRendered(workspaceRoot, join(outDir, file.output), file.template, file.text);
+  writeFolder(outDir, files);
+  return files.map((file) => file.output).sort();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Which template renders to which file
+
+interface PlannedRender {
+  /** Absolute path of the template. */
+  template: string;
+  /** Posix path of the rendered file, relative to the step's output folder. */
+  output: string;
+  context: Record<string, unknown>;
+}
+
+function planRenders(workspaceRoot: string, step: string, items: RenderItem[]): PlannedRender[] {
+  const stepDir = join(workspaceRoot, 'templates', step);
+  const shown = (path: string) => workspacePath(workspaceRoot, path);
+  if (!existsSync(stepDir)) throw new Error(`${shown(stepDir)}/ does not exist: there is nothing to render for step ${step}.`);
+
+  const renders = items.flatMap((item) => itemRenders(stepDir, item, shown));
+  const outputs = new Set<string>();
+  for (const { output, template } of renders) {
+    if (outputs.has(output)) throw new Error(`Two render items write ${output} (the second from ${shown(template)}): give each item its own outDir.`);
+    outputs.add(output);
+  }
+
+  const rendered = new Set(renders.map((render) => render.template));
+  const unrendered = templatesUnder(stepDir).filter((template) => !rendered.has(template));
+  if (unrendered.length > 0) {
+    const folders = [...new Set(items.map((item) => shown(join(stepDir, item.templateDir))))].join(', ') || 'none';
+    throw new Error(
+      `No render item renders ${unrendered.map(shown).join(', ')}. Step ${step} renders the templates directly in: ${folders}. ` +
+        'Move or rename the template, or add a render item for its folder.',
+    );
+  }
+  return renders;
+}
+
+function itemRenders(stepDir: string, item: RenderItem, shown: (path: string) => string): PlannedRender[] {
+  if (item.templateDir.includes('/') || item.templateDir.includes('\\') || item.templateDir === '..' || item.templateDir === '.') {
+    throw new Error(`templateDir "${item.templateDir}" must be '' or the name of a folder directly under ${shown(stepDir)}/.`);
+  }
+  const outDir = posix.normalize(item.outDir || '.');
+  if (posix.isAbsolute(outDir) || outDir === '..' || outDir.startsWith('../')) {
+    throw new Error(`outDir "${item.outDir}" must be a folder inside the step's render output.`);
+  }
+  const dir = join(stepDir, item.templateDir);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new Error(`${shown(dir)}/ does not exist (render item for ${outDir}).`);
+  const templates = readdirSync(dir)
+    .filter((name) => name.endsWith('.ejs') && statSync(join(dir, name)).isFile())
+    .sort();
+  if (templates.length === 0) throw new Error(`${shown(dir)}/ has no *.ejs templates (render item for ${outDir}).`);
+  return templates.map((name) => ({
+    template: join(dir, name),
+    output: posix.join(outDir, name.slice(0, -'.ejs'.length)),
+    context: item.context,
+  }));
+}
+
+function templatesUnder(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .map((name) => join(dir, name))
+    .filter((path) => path.endsWith('.ejs') && statSync(path).isFile());
+}
+
+// ---------------------------------------------------------------------------------------------
+// What each kind of output needs: how `<%= %>` escapes, its mode, how it is checked
+
+interface OutputType {
+  /** What `<%= value %>` writes. */
+  escape: (value: unknown) => string;
+  /** Undoes `escape` on a file name, which EJS escapes too when it annotates an error. */
+  unescape: (text: string) => string;
+  mode: number;
+  /** What is wrong with the rendered text, if anything. */
+  problem?: (text: string) => string | undefined;
+}
+
+const shellScript: OutputType = {
+  escape: (value) => quoteShellWords([String(value)]),
+  unescape: (text) => {
+    const [word] = parseShellWords(text);
+    return typeof word === 'string' ? word : text;
+  },
+  mode: 0o755,
+  problem: bashSyntaxProblem,
+};
+
+const yamlFile: OutputType = {
+  // A JSON string is a valid YAML double-quoted scalar; numbers and booleans stay what they are.
+  escape: (value) => JSON.stringify(value),
+  unescape: (text) => JSON.parse(text) as string,
+  mode: 0o644,
+  problem: (text) => {
+    const { errors } = parseDocument(text);
+    return errors.length > 0 ? `not valid YAML: ${errors.map((error) => error.message).join('; ')}` : undefined;
+  },
+};
+
+const jsonFile: OutputType = {
+  ...yamlFile,
+  problem: (text) => {
+    try {
+      JSON.parse(text);
+      return undefined;
+    } catch (error) {
+      return `not valid JSON: ${(error as Error).message}`;
+    }
+  },
+};
+
+const textFile: OutputType = { escape: (value) => String(value), unescape: (text) => text, mode: 0o644 };
+
+function outputType(file: string): OutputType {
+  switch (extname(file)) {
+    case '.sh':
+      return shellScript;
+    case '.yaml':
+    case '.yml':
+      return yamlFile;
+    case '.json':
+      return jsonFile;
+    default:
+      return textFile;
+  }
+}
+
+/** `bash -n` on the script; no finding when bash is not installed. */
+function bashSyntaxProblem(text: string): string | undefined {
+  const result = spawnSync('bash', ['-n'], { input: text, encoding: 'utf8' });
+  if ((result.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') return undefined;
+  if (result.error) throw result.error;
+  return result.status === 0 ? undefined : `bash -n finds a syntax error: ${result.stderr.trim()}`;
+}
+
+function checkRendered(workspaceRoot: string, file: string, template: string, text: string): void {
+  const problem = outputType(file).problem?.(text);
+  if (problem) throw new Error(`${workspacePath(workspaceRoot, file)} (rendered from ${workspacePath(workspaceRoot, template)}) is ${problem}`);
+}
+
+/** How messages show a path: relative to the workspace, with forward slashes. */
+function workspacePath(workspaceRoot: string, path: string): string {
+  return relative(workspaceRoot, path).split(sep).join('/');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rendering one template, strictly
+
+/** Thrown by the context proxy; becomes a TemplateError once EJS has added the line. */
+class MissingName extends Error {
+  constructor(
+    readonly dottedName: string,
+    readonly available: string[],
+    readonly owner: string,
+  ) {
+    super(`"${dottedName}" is not in the template context`);
+  }
+}
+
+const JS_IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+
+function renderTemplate(workspaceRoot: string, template: string, context: Record<string, unknown>): string {
+  const names = Object.keys(context);
+  const invalid = names.filter((name) => !JS_IDENTIFIER.test(name));
+  if (invalid.length > 0) throw new Error(`Context names must be JavaScript identifiers; ${invalid.join(', ')} are not.`);
+
+  const type = outputType(basename(template, '.ejs'));
+  const compiler = new ejs.Template(readFileSync(template, 'utf8'), {
+    filename: template,
+    _with: false,
+    strict: true,
+    destructuredLocals: names,
+    escape: type.escape,
+  });
+  const shown = workspacePath(workspaceRoot, template);
+  let fill: ejs.TemplateFunction;
+  try {
+    fill = compiler.compile() as ejs.TemplateFunction;
+  } catch (error) {
+    if (!(error instanceof SyntaxError)) throw error;
+    const reason = error.message.split('\n')[0].replace(` in ${template} while compiling ejs`, '');
+    throw new TemplateError(shown, syntaxErrorLine(compiler.source, template), `JavaScript syntax error: ${reason}`);
+  }
+  try {
+    return fill(strictView(structuredClone(context), '', new WeakMap()) as ejs.Data);
+  } catch (error) {
+    throw asTemplateError(error, workspaceRoot, template, type, names);
+  }
+}
+
+/**
+ * A read-only view of the context that throws on a missing property, at any depth. What JavaScript
+ * itself probes (symbols, toJSON, then, and anything on the prototype chain) is let through.
+ */
+function strictView(value: unknown, path: string, views: WeakMap<object, object>): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  const known = views.get(value);
+  if (known) return known;
+  const readOnly = (key: string | symbol): never => {
+    throw new TypeError(`templates cannot change their context; this one tries to change ${memberPath(path, key)}`);
+  };
+  const view = new Proxy(value, {
+    get(target, key, receiver) {
+      if (typeof key === 'symbol' || key === 'toJSON' || key === 'then' || key in target) {
+        return strictView(Reflect.get(target, key, receiver), memberPath(path, key), views);
+      }
+      throw new MissingName(memberPath(path, key), Object.keys(target), path);
+    },
+    set: (_target, key) => readOnly(key),
+    defineProperty: (_target, key) => readOnly(key),
+    deleteProperty: (_target, key) => readOnly(key),
+    setPrototypeOf: () => readOnly('its prototype'),
+  });
+  views.set(value, view);
+  return view;
+}
+
+function memberPath(path: string, key: string | symbol): string {
+  const name = String(key);
+  if (!path) return name;
+  if (/^\d+$/.test(name)) return `${path}[${name}]`;
+  return JS_IDENTIFIER.test(name) ? `${path}.${name}` : `${path}[${JSON.stringify(name)}]`;
+}
+
+function asTemplateError(error: unknown, workspaceRoot: string, template: string, type: OutputType, contextNames: string[]): unknown {
+  if (!(error instanceof Error)) return error;
+  const { places, detail } = splitAnnotations(error.message);
+  // The innermost annotation is where it happened (an included file, or the template itself).
+  const place = places.at(-1);
+  const file = place ? type.unescape(place.file) : template;
+  const shown = workspacePath(workspaceRoot, file);
+  const line = place?.line ?? 0;
+
+  if (error instanceof MissingName) {
+    const owner = error.owner || 'the context';
+    const has = error.available.length > 0 ? `${owner} has: ${error.available.join(', ')}` : `${owner} is empty`;
+    return new TemplateError(shown, line, `"${error.dottedName}" is not in the template context (${has})`, error.dottedName);
+  }
+  const undefinedName = error instanceof ReferenceError ? /^(\S+) is not defined$/.exec(detail)?.[1] : undefined;
+  if (undefinedName) {
+    const message = `"${undefinedName}" is not in the template context (the context has: ${contextNames.join(', ')})`;
+    return new TemplateError(shown, line, message, undefinedName);
+  }
+  return new TemplateError(shown, line, `${error.name}: ${detail}`);
+}
+
+/**
+ * EJS's compileDebug rethrow prefixes the message with `<file>:<line>`, the lines around it and
+ * a blank line; once per template, so an error in an include carries the include's block last.
+ */
+function splitAnnotations(message: string): { places: { file: string; line: number }[]; detail: string } {
+  const block = /^([^\n]*):(\d+)\n(?:(?: >> | {4})\d+\| [^\n]*\n)*\n/;
+  const places: { file: string; line: number }[] = [];
+  let rest = message;
+  for (let match = block.exec(rest); match; match = block.exec(rest)) {
+    places.push({ file: match[1], line: Number(match[2]) });
+    rest = rest.slice(match[0].length);
+  }
+  return { places, detail: rest };
+}
+
+/**
+ * EJS reports a syntax error without a line. Compile its generated source where V8 reports the
+ * line, and map that back through the `__line = N` markers EJS writes for every template line.
+ */
+function syntaxErrorLine(source: string, template: string): number {
+  let generatedLine = 0;
+  try {
+    compileFunction(`"use strict";\n${source}`, ['locals', 'escapeFn', 'include', 'rethrow'], { filename: template });
+  } catch (error) {
+    generatedLine = Number(/:(\d+)\n/.exec(String((error as Error).stack))?.[1] ?? 0) - 1;
+  }
+  const before = source.split('\n').slice(0, generatedLine).join('\n');
+  const markers = [...before.matchAll(/^ {4}; __line = (\d+)$/gm)];
+  return Number(markers.at(-1)?.[1] ?? 1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Replacing the output folder, all or nothing
+
+function writeFolder(outDir: string, files: { output: string; text: string }[]): void {
+  const staging = join(dirname(outDir), `.${basename(outDir)}.${process.pid}.staging`);
+  rmSync(staging, { recursive: true, force: true });
+  try {
+    mkdirSync(staging, { recursive: true });
+    for (const { output, text } of files) {
+      const file = join(staging, output);
+      const { mode } = outputType(file);
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(file, text, { mode });
+      chmodSync(file, mode);
+    }
+    replaceFolder(staging, outDir);
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+}
+
+function replaceFolder(staging: string, target: string): void {
+  const retired = `${staging}.old`;
+  rmSync(retired, { recursive: true, force: true });
+  if (existsSync(target)) renameSync(target, retired);
+  try {
+    renameSync(staging, target);
+  } catch (error) {
+    if (existsSync(retired)) renameSync(retired, target);
+    throw error;
+  }
+  rmSync(retired, { recursive: true, force: true });
+}

@@ -1,0 +1,55 @@
+// Delivery: the exact ssh and scp invocations with a host, the printed commands without one.
+// `run` is the boundary to the system; the tests spy on it instead of faking an ssh server.
+import { describe, expect, it, vi } from 'vitest';
+import { deliverBundle, runCommand } from '../../src/bundles/deliver-bundle';
+
+const BUNDLE = '/work/lab/.pushbutton/bundles/live/pushbutton-core-lab-gateway.tar.gz';
+const ROOT_NAME = 'pushbutton-core-lab-gateway';
+
+function deliver(host?: string, run = vi.fn(async (_command: string, _args: string[]) => {})) {
+  const printed: string[] = [];
+  const delivery = deliverBundle({ bundleFile: BUNDLE, rootName: ROOT_NAME, host, sshPort: 2222, print: (line) => printed.push(line), run });
+  return { delivery, printed, run };
+}
+
+describe('deliverBundle', () => {
+  it('without a host, prints how to copy and install the bundle, and runs nothing', async () => {
+    const { delivery, printed, run } = deliver();
+    await delivery;
+    expect(run).not.toHaveBeenCalled();
+    expect(printed[0]).toContain('no host is configured');
+    expect(printed).toContain(`  1. Copy the bundle to the device, e.g.: scp ${BUNDLE} <user>@<device>:`);
+    expect(printed).toContain('       tar -xzf pushbutton-core-lab-gateway.tar.gz');
+    expect(printed).toContain('       sudo ./pushbutton-core-lab-gateway/install.sh');
+  });
+
+  it('with a host, copies the bundle with scp and installs it with ssh, on the configured port', async () => {
+    const { delivery, run } = deliver('pi@192.0.2.10');
+    await delivery;
+    expect(run.mock.calls).toEqual([
+      ['scp', ['-P', '2222', '-o', 'BatchMode=yes', BUNDLE, 'pi@192.0.2.10:']],
+      ['ssh', ['-p', '2222', '-o', 'BatchMode=yes', 'pi@192.0.2.10', 'tar -xzf pushbutton-core-lab-gateway.tar.gz && sudo ./pushbutton-core-lab-gateway/install.sh']],
+    ]);
+  });
+
+  it('does not try to install when the copy fails', async () => {
+    const failingCopy = vi.fn(async (_command: string, _args: string[]) => {}).mockRejectedValueOnce(new Error('scp failed with exit code 1'));
+    const { delivery, run } = deliver('pi@192.0.2.10', failingCopy);
+    await expect(delivery).rejects.toThrow('scp failed with exit code 1');
+    expect(run).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('runCommand', () => {
+  it('resolves when the command succeeds', async () => {
+    await expect(runCommand('true', [])).resolves.toBeUndefined();
+  });
+
+  it('rejects naming the command and its exit code', async () => {
+    await expect(runCommand('sh', ['-c', 'exit 3'])).rejects.toThrow("sh -c 'exit 3' failed with exit code 3");
+  });
+
+  it('rejects naming a command that does not exist', async () => {
+    await expect(runCommand('pushbutton-no-such-command', ['x'])).rejects.toThrow('pushbutton-no-such-command x could not start: spawn pushbutton-no-such-command ENOENT');
+  });
+});

@@ -1,0 +1,225 @@
+// The template engine: strict names, escaping by output type, checks before anything is replaced.
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { RenderItem, renderStep, TemplateError } from '../../src/templates/render-templates';
+
+const SHIPPED_TEMPLATES = join(__dirname, '../../../../templates/core');
+
+let root: string;
+beforeEach(() => {
+  root = mkdtempSync(join(tmpdir(), 'pushbutton-templates-'));
+});
+afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+const outDir = () => join(root, '.pushbutton', 'render', 'core');
+const template = (path: string, text: string) => {
+  mkdirSync(join(root, 'templates', path, '..'), { recursive: true });
+  writeFileSync(join(root, 'templates', path), text);
+};
+const editTemplate = (path: string, from: string, to: string) => {
+  const file = join(root, 'templates', path);
+  const before = readFileSync(file, 'utf8');
+  if (!before.includes(from)) throw new Error(`test setup: ${from} not found in ${path}`);
+  writeFileSync(file, before.replace(from, to));
+  return before.slice(0, before.indexOf(from)).split('\n').length;
+};
+
+function coreContext(rehearsal = false): Record<string, unknown> {
+  return {
+    project: { name: 'lab', region: 'eu-central-1' },
+    rehearsal,
+    greengrass: { nucleusVersion: '2.16.1', rootPath: '/greengrass/v2', componentUser: 'ggc_user', componentGroup: 'ggc_group' },
+    endpoints: { data: 'a1-ats.iot.eu-central-1.amazonaws.com', credentials: 'c1.credentials.iot.eu-central-1.amazonaws.com' },
+    roleAlias: 'lab-core-token-exchange',
+    config: { project: { name: 'lab' } },
+    facts: {},
+  };
+}
+
+const coreItems = (): RenderItem[] => [
+  {
+    templateDir: 'device',
+    outDir: 'devices/lab-gateway',
+    context: {
+      ...coreContext(),
+      device: { name: 'lab-gateway', thingName: 'lab-lab-gateway', certificatePem: 'PEM\n', host: '', sshPort: 22, bundleName: 'pushbutton-core-lab-gateway' },
+    },
+  },
+  {
+    templateDir: 'client',
+    outDir: 'clients/lab-sensor',
+    context: {
+      ...coreContext(),
+      client: {
+        name: 'lab-sensor',
+        thingName: 'lab-lab-sensor',
+        topic: 'lab/one',
+        certificatePem: 'PEM\n',
+        coreDevice: { name: 'lab-gateway', thingName: 'lab-lab-gateway' },
+        bundleName: 'pushbutton-client-lab-sensor',
+      },
+    },
+  },
+];
+
+const renderCore = (items = coreItems(), out = outDir()) => renderStep({ workspaceRoot: root, step: 'core', outDir: out, items });
+
+function renderError(run: () => unknown): Error {
+  try {
+    run();
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected rendering to fail');
+}
+
+/** Every file under dir with its mode and bytes, to compare before and after. */
+function snapshot(dir: string): Record<string, string> {
+  return Object.fromEntries(
+    readdirSync(dir, { recursive: true, encoding: 'utf8' })
+      .filter((name) => statSync(join(dir, name)).isFile())
+      .sort()
+      .map((name) => [name, `${(statSync(join(dir, name)).mode & 0o777).toString(8)} ${readFileSync(join(dir, name), 'base64')}`]),
+  );
+}
+
+const leftovers = () => readdirSync(join(outDir(), '..')).filter((name) => name !== 'core');
+
+describe('a copy of templates/core with one broken line', () => {
+  beforeEach(() => cpSync(SHIPPED_TEMPLATES, join(root, 'templates', 'core'), { recursive: true }));
+
+  it('fails on a misspelt property, naming the template, the line and the dotted name, and keeps the previous output', () => {
+    renderCore();
+    const before = snapshot(outDir());
+    const line = editTemplate('core/device/config.yaml.ejs', 'device.thingName', 'device.thingNmae');
+
+    const error = renderError(() => renderCore());
+    expect(error).toBeInstanceOf(TemplateError);
+    expect(error.message).toBe(
+      `templates/core/device/config.yaml.ejs:${line}: "device.thingNmae" is not in the template context ` +
+        '(device has: name, thingName, certificatePem, host, sshPort, bundleName)',
+    );
+    expect(error).toMatchObject({ template: 'templates/core/device/config.yaml.ejs', line, missing: 'device.thingNmae' });
+    expect(snapshot(outDir())).toEqual(before);
+    expect(leftovers()).toEqual([]);
+  });
+
+  it('fails on an unknown top-level name in a shell template, listing the names there are', () => {
+    const line = editTemplate('core/device/install.sh.ejs', 'greengrass.rootPath', 'greengras.rootPath');
+    const error = renderError(() => renderCore());
+    expect(error.message).toBe(
+      `templates/core/device/install.sh.ejs:${line}: "greengras" is not in the template context ` +
+        '(the context has: project, rehearsal, greengrass, endpoints, roleAlias, config, facts, device)',
+    );
+    expect(error).toMatchObject({ missing: 'greengras', line });
+    expect(() => statSync(outDir())).toThrow();
+  });
+
+  it('fails on a missing property deep in the config', () => {
+    const line = editTemplate('core/client/README.md.ejs', '<%= client.topic %>', "<%= config.project.tags['Owner'] %>");
+    const error = renderError(() => renderCore());
+    expect(error.message).toBe(`templates/core/client/README.md.ejs:${line}: "config.project.tags" is not in the template context (config.project has: name)`);
+  });
+
+  it('reports a template that no item renders, so a misnamed folder never skips files silently', () => {
+    template('core/devices/notes.md.ejs', 'notes\n');
+    const error = renderError(() => renderCore());
+    expect(error.message).toMatch(/^No render item renders templates\/core\/devices\/notes\.md\.ejs\. Step core renders the templates directly in: templates\/core\/device, templates\/core\/client\./);
+    rmSync(join(root, 'templates', 'core', 'devices'), { recursive: true });
+    expect(renderError(() => renderCore(coreItems().slice(0, 1))).message).toContain(
+      'No render item renders templates/core/client/README.md.ejs, templates/core/client/device.pem.crt.ejs, templates/core/client/run-discovery.sh.ejs.',
+    );
+  });
+
+  it('reports an item whose template folder does not exist', () => {
+    const items = coreItems();
+    items[0].templateDir = 'devise';
+    expect(renderError(() => renderCore(items)).message).toBe('templates/core/devise/ does not exist (render item for devices/lab-gateway).');
+  });
+
+  it('renders the same bytes every time', () => {
+    const second = join(root, 'second');
+    expect(renderCore()).toEqual(renderCore(coreItems(), second));
+    expect(snapshot(second)).toEqual(snapshot(outDir()));
+  });
+
+  it('replaces the previous output entirely', () => {
+    renderCore();
+    writeFileSync(join(outDir(), 'devices', 'lab-gateway', 'stale.txt'), 'from an older render');
+    renderCore();
+    expect(Object.keys(snapshot(outDir()))).not.toContain('devices/lab-gateway/stale.txt');
+  });
+});
+
+describe('escaping by output type', () => {
+  const VALUE = `it's $(echo ran) "q" \\ \`x\` !\nline two: {a: [b]} #c`;
+  const render = () =>
+    renderStep({
+      workspaceRoot: root,
+      step: 'kinds',
+      outDir: outDir(),
+      items: [{ templateDir: '', outDir: '', context: { value: VALUE, count: 3, flag: true } }],
+    });
+
+  it('makes <%= %> safe for the file it writes, and leaves <%- %> raw', () => {
+    template('kinds/script.sh.ejs', '#!/usr/bin/env bash\nvalue=<%= value %>\nprintf %s "$value"\n');
+    template('kinds/data.yaml.ejs', 'value: <%= value %>\ncount: <%= count %>\nflag: <%= flag %>\n');
+    template('kinds/data.json.ejs', '{ "value": <%= value %>, "count": <%= count %> }\n');
+    template('kinds/notes.md.ejs', 'Value: <%= value %>\nRaw: <%- count %>\n');
+    expect(render()).toEqual(['data.json', 'data.yaml', 'notes.md', 'script.sh']);
+
+    const ran = spawnSync('bash', [join(outDir(), 'script.sh')], { encoding: 'utf8' });
+    expect(ran.stdout).toBe(VALUE);
+    expect(parseYaml(readFileSync(join(outDir(), 'data.yaml'), 'utf8'))).toEqual({ value: VALUE, count: 3, flag: true });
+    expect(JSON.parse(readFileSync(join(outDir(), 'data.json'), 'utf8'))).toEqual({ value: VALUE, count: 3 });
+    expect(readFileSync(join(outDir(), 'notes.md'), 'utf8')).toBe(`Value: ${VALUE}\nRaw: 3\n`);
+    expect(statSync(join(outDir(), 'script.sh')).mode & 0o777).toBe(0o755);
+    expect(statSync(join(outDir(), 'data.yaml')).mode & 0o777).toBe(0o644);
+  });
+
+  it('lets templates use what JavaScript probes: prototype methods, toJSON, in, and no more', () => {
+    template(
+      'kinds/probe.md.ejs',
+      "<%= value.split('\\n').length %> <%= ['count', 'flag'].map((k) => k.toUpperCase()).join() %> <%= 'missing' in locals %> <%- JSON.stringify({ count }) %>\n",
+    );
+    render();
+    expect(readFileSync(join(outDir(), 'probe.md'), 'utf8')).toBe('2 COUNT,FLAG false {"count":3}\n');
+  });
+
+  it('refuses a template that changes its context', () => {
+    template('kinds/change.md.ejs', 'one\n<% locals.count = 4 %>\n');
+    const error = renderError(render);
+    expect(error).toBeInstanceOf(TemplateError);
+    expect(error.message).toBe('templates/kinds/change.md.ejs:2: TypeError: templates cannot change their context; this one tries to change count');
+  });
+
+  it('names the line of a JavaScript syntax error', () => {
+    template('kinds/broken.md.ejs', 'one\ntwo\n<% if (flag { %>\nthree\n<% } %>\n');
+    expect(renderError(render).message).toMatch(/^templates\/kinds\/broken\.md\.ejs:3: JavaScript syntax error: /);
+  });
+
+  it('checks what it rendered before replacing anything: YAML, JSON and bash syntax', () => {
+    template('kinds/ok.md.ejs', 'fine\n');
+    render();
+    const before = snapshot(outDir());
+    const rendered = join('.pushbutton', 'render', 'core');
+    const cases: [string, string, RegExp][] = [
+      ['bad.yaml.ejs', 'list: [<%- count %>\n', /^\S+bad\.yaml \(rendered from templates\/kinds\/bad\.yaml\.ejs\) is not valid YAML: /],
+      ['bad.json.ejs', '{ "value": <%- count %>, }\n', /^\S+bad\.json \(rendered from templates\/kinds\/bad\.json\.ejs\) is not valid JSON: /],
+      ['bad.sh.ejs', 'if true; then\n  echo <%= count %>\n', /^\S+bad\.sh \(rendered from templates\/kinds\/bad\.sh\.ejs\) is bash -n finds a syntax error: .*unexpected end of file/],
+    ];
+    for (const [name, text, message] of cases) {
+      template(`kinds/${name}`, text);
+      const error = renderError(render);
+      expect(error.message).toMatch(message);
+      expect(error.message.startsWith(join(rendered, name.replace('.ejs', '')))).toBe(true);
+      expect(snapshot(outDir())).toEqual(before);
+      expect(leftovers()).toEqual([]);
+      rmSync(join(root, 'templates', 'kinds', name));
+    }
+  });
+});
