@@ -30,7 +30,10 @@ export function readFactsOf(workspaceRoot: string, mode: Mode, units: string[]):
   return Object.fromEntries(
     units.map((unit) => {
       const facts = readFacts(workspaceRoot, mode, unit);
-      if (!facts) throw new Error(`${paths.factsFile(mode, unit)} is missing: run the targets of ${unit} first.`);
+      if (!facts) {
+        const provision = mode === 'live' ? 'npx nx run infra:provision' : 'npx nx run infra:provision:rehearse';
+        throw new Error(`${paths.factsFile(mode, unit)} is missing: ${unit} has not run in ${mode} mode yet. Run \`${provision}\` first.`);
+      }
       return [unit, facts.values];
     }),
   );

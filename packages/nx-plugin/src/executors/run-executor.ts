@@ -15,7 +15,9 @@ function explain(error: unknown): string {
     const providers = / init\b/.test(error.command) && /provider|registry/i.test(error.output);
     return `${error.message} (its output is above).${providers ? `\n${PROVIDER_HINT}` : ''}`;
   }
-  return error instanceof Error ? (error.stack ?? error.message) : String(error);
+  // Messages are written for the user; the stack is for `--verbose` (which sets NX_VERBOSE_LOGGING).
+  if (!(error instanceof Error)) return String(error);
+  return process.env.NX_VERBOSE_LOGGING === 'true' ? (error.stack ?? error.message) : error.message;
 }
 
 /** Runs an executor's body; any failure is printed as a sentence, and the task fails. */
