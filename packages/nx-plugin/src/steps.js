@@ -95,6 +95,38 @@ const STEPS = [
       },
     ],
   },
+  {
+    name: 'workflow',
+    configFile: 'workflows.yaml',
+    units: [
+      {
+        name: 'workflow',
+        kind: 'stack',
+        summary: "the results bucket, the workers' role and instance profile, and their launch template in the network step's subnet",
+        readsFactsOf: ['network'],
+      },
+      {
+        name: 'workflow-render',
+        kind: 'render',
+        summary: "render templates/workflow: per case, the worker's cloud-init user-data and the script that runs the case",
+        readsFactsOf: ['workflow'],
+      },
+      {
+        name: 'workflow-launch',
+        kind: 'effect',
+        summary: 'start one worker per case that has neither a live instance nor a result, up to the concurrency cap',
+        readsFactsOf: ['workflow'],
+        after: ['workflow-render'],
+      },
+    ],
+    reports: [
+      {
+        name: 'status',
+        summary: 'the case ledger: case, workflow, parameters, instance, state, started, finished and results, read from EC2 and S3',
+        readsFactsOf: ['workflow'],
+      },
+    ],
+  },
 ];
 
 /** The settings every step reads. */

@@ -1,12 +1,23 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ClientDevice, CoreDevice, CoreSettings, IngressRule, NetworkSettings, ProjectSettings, Settings } from '@pushbutton/stacks';
+import type {
+  ClientDevice,
+  CoreDevice,
+  CoreSettings,
+  IngressRule,
+  NetworkSettings,
+  ProjectSettings,
+  Settings,
+  WorkflowInput,
+  WorkflowSettings,
+} from '@pushbutton/stacks';
+import workflowsSchema from '../../schemas/workflows.schema.json';
 import coreSchema from '../../schemas/core.schema.json';
 import networkSchema from '../../schemas/network.schema.json';
 import projectSchema from '../../schemas/project.schema.json';
 import { ConfigError, ConfigIssue } from './config-error';
 import { ConfigFile } from './config-file';
-import { coreIssues, ingressPorts, networkIssues, RawIngressRule } from './rules';
+import { coreIssues, ingressPorts, networkIssues, RawIngressRule, workflowIssues } from './rules';
 import { validateAgainstSchema } from './schema-validation';
 
 /** Everything in the config folder, validated and with defaults filled in. */
@@ -71,8 +82,40 @@ const core: StepConfigFile<'core'> = {
   },
 };
 
+type RawInput = string | WorkflowInput;
+
+/** A bare URL is saved under data/ with its file name. */
+function resolveInputs(inputs: RawInput[] | undefined): WorkflowInput[] | undefined {
+  return inputs?.map((input) =>
+    typeof input === 'string' ? { url: input, path: `data/${new URL(input).pathname.split('/').pop() || 'input'}` } : input,
+  );
+}
+
+const workflows: StepConfigFile<'workflows'> = {
+  key: 'workflows',
+  file: 'workflows.yaml',
+  schema: workflowsSchema,
+  resolve(file, data: any) {
+    const settings: WorkflowSettings = {
+      results: data.results,
+      launch: data.launch,
+      workflows: Object.fromEntries(
+        Object.entries<any>(data.workflows).map(([name, w]) => [name, { ...w, name, inputs: resolveInputs(w.inputs) ?? [] }]),
+      ),
+      cases: data.cases.map((c: any) => ({ ...c, parameters: c.parameters ?? {}, inputs: resolveInputs(c.inputs) })),
+      studies: Object.fromEntries(
+        Object.entries<any>(data.studies).map(([name, s]) => [
+          name,
+          { include: [], exclude: [], ...s, name, parameters: s.parameters ?? {}, inputs: resolveInputs(s.inputs) },
+        ]),
+      ),
+    };
+    return { settings, issues: workflowIssues(file, settings) };
+  },
+};
+
 /** The step config files, by the key they fill in PushbuttonConfig. */
-export const STEP_CONFIG_FILES = [network, core];
+export const STEP_CONFIG_FILES = [network, core, workflows];
 
 function readValidated(workspaceRoot: string, path: string, schema: object) {
   const { file, issues } = ConfigFile.read(workspaceRoot, path);

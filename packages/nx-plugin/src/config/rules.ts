@@ -1,6 +1,7 @@
 // Rules a JSON Schema cannot express: address arithmetic and agreement between keys and files.
 import ipaddr from 'ipaddr.js';
-import type { CoreSettings, NetworkSettings, ProjectSettings } from '@pushbutton/stacks';
+import type { CoreSettings, NetworkSettings, ProjectSettings, WorkflowSettings } from '@pushbutton/stacks';
+import { casesBySource } from '../workflows/cases';
 import type { ConfigIssue } from './config-error';
 import type { ConfigFile } from './config-file';
 
@@ -125,6 +126,40 @@ export function coreIssues(file: ConfigFile, core: CoreSettings): ConfigIssue[] 
   }
   if (!MQTT_BROKERS.some((broker) => components.includes(broker))) {
     issues.push(file.issue(['components'], `an MQTT broker: a version for ${MQTT_BROKERS.join(' or ')}`, 'none'));
+  }
+  return issues;
+}
+
+/** Cross-field rules of workflows.yaml: cases and studies name workflows that exist, and no case is given twice. */
+export function workflowIssues(file: ConfigFile, workflows: WorkflowSettings): ConfigIssue[] {
+  const known = Object.keys(workflows.workflows);
+  const unknown = (path: (string | number)[], name: string) =>
+    file.issue(path, `one of the workflows: ${known.join(', ')}`, JSON.stringify(name));
+  const issues: ConfigIssue[] = [];
+  workflows.cases.forEach((c, index) => {
+    if (!known.includes(c.workflow)) issues.push(unknown(['cases', index, 'workflow'], c.workflow));
+  });
+  for (const study of Object.values(workflows.studies)) {
+    if (!known.includes(study.workflow)) issues.push(unknown(['studies', study.name, 'workflow'], study.workflow));
+    study.exclude.forEach((entry, index) => {
+      for (const path of Object.keys(entry).filter((p) => !(p in study.matrix))) {
+        issues.push(file.issue(['studies', study.name, 'exclude', index, path], `a path of the matrix: ${Object.keys(study.matrix).join(', ')}`, JSON.stringify(path), 'key'));
+      }
+    });
+  }
+  return issues.length ? issues : duplicateCaseIssues(file, workflows);
+}
+
+function duplicateCaseIssues(file: ConfigFile, workflows: WorkflowSettings): ConfigIssue[] {
+  const first = new Map<string, string>();
+  const issues: ConfigIssue[] = [];
+  for (const { source, workflowCase } of casesBySource(workflows)) {
+    const earlier = first.get(workflowCase.id);
+    const where = source.join('.');
+    if (earlier === undefined) first.set(workflowCase.id, where);
+    else if (earlier !== where) {
+      issues.push(file.issue(source, `a case not already given by ${earlier}`, `the same workflow, parameters and inputs (case ${workflowCase.id})`));
+    }
   }
   return issues;
 }

@@ -2,6 +2,7 @@
 // match the config idempotently (it reads first and changes only what differs), says in a
 // rehearsal what it would do without calling AWS, and undoes itself on destroy.
 import type { Settings } from '@pushbutton/stacks';
+import type { Mode } from '../terraform/preflight';
 
 export type FactValues = Record<string, unknown>;
 
@@ -11,6 +12,10 @@ export interface EffectContext {
   /** The facts of the units this effect reads, by unit name (e.g. `core-devices`). */
   facts: Record<string, FactValues>;
   region: string;
+  /** live, or rehearse (for effects that keep a record of what a rehearsal planned). */
+  mode: Mode;
+  /** Absolute; where `.pushbutton/` is (rendered files, rehearsal records). */
+  workspaceRoot: string;
   /** Progress for the person watching: one line each. */
   print: (line: string) => void;
 }
@@ -33,10 +38,15 @@ export interface Effect {
   destroy(ctx: EffectContext): Promise<void>;
 }
 
-/** An uncached report on what a step made (e.g. `core-status`). */
+export interface ReportOptions {
+  /** Machine-readable JSON instead of a table, for scripts. */
+  json: boolean;
+}
+
+/** An uncached report on what a step made (e.g. `core-status`, the case ledger). */
 export interface Report {
-  /** The report as text (a table), read from AWS. */
-  run(ctx: EffectContext): Promise<string>;
+  /** The report as text (a table, or JSON), read from AWS. */
+  run(ctx: EffectContext, options: ReportOptions): Promise<string>;
   /** What the report would show in a rehearsal, without calling AWS. */
-  rehearse(ctx: EffectContext): string;
+  rehearse(ctx: EffectContext, options: ReportOptions): string;
 }

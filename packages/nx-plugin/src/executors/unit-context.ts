@@ -14,6 +14,8 @@ export function unitContext(name: string, mode: Mode, context: ExecutorContext, 
     settings,
     facts: readFactsOf(context.root, mode, readsFactsOf ?? unit.readsFactsOf),
     region: settings.project.region,
+    mode,
+    workspaceRoot: context.root,
     print: (line) => console.log(line),
   };
   return { step, unit, settings, effectContext, root: context.root };

@@ -37,6 +37,8 @@ const deployFacts: CoreDeployFacts = {
 const context: EffectContext = {
   settings,
   region: REGION,
+  mode: 'live',
+  workspaceRoot: '/nonexistent-workspace',
   print: () => {},
   facts: {
     'core-devices': {
@@ -102,7 +104,7 @@ describe('core-status', () => {
     healthyGateway();
     unregisteredEdge();
 
-    const [first, second] = rowsOf(await coreStatus.run(context)).filter((row) => !row.startsWith('lab-edge'));
+    const [first, second] = rowsOf(await coreStatus.run(context, { json: false })).filter((row) => !row.startsWith('lab-edge'));
 
     expect(first).toMatch(/^lab-gateway\s+HEALTHY\s+2025-03-01T12:30:00Z\s+pushbutton-lab-gateway\s+SUCCEEDED\s+aws\.greengrass\.Cli 2\.16\.1 RUNNING$/);
     expect(second).toMatch(/^\s+aws\.greengrass\.clientdevices\.Auth 2\.5\.3 BROKEN$/);
@@ -112,14 +114,14 @@ describe('core-status', () => {
     healthyGateway();
     unregisteredEdge();
 
-    const rows = rowsOf(await coreStatus.run(context));
+    const rows = rowsOf(await coreStatus.run(context, { json: false }));
 
     expect(rows.filter((row) => row.startsWith('lab-edge'))).toEqual([expect.stringMatching(/^lab-edge\s+not registered yet: run its installer\s+-\s+pushbutton-lab-edge/)]);
     expect(greengrass.commandCalls(ListInstalledComponentsCommand, { coreDeviceThingName: 'lab-edge' })).toHaveLength(0);
   });
 
   it('rehearses by naming the cores it would query, without calling AWS', () => {
-    const text = coreStatus.rehearse(context);
+    const text = coreStatus.rehearse(context, { json: false });
 
     expect(greengrass.calls()).toHaveLength(0);
     expect(rowsOf(text)).toEqual([expect.stringMatching(/^lab-gateway\s+would query/), expect.stringMatching(/^lab-edge\s+would query/)]);

@@ -30,6 +30,8 @@ function context(): EffectContext {
   return {
     settings,
     region: REGION,
+    mode: 'live',
+    workspaceRoot: '/nonexistent-workspace',
     print: (line) => printed.push(line),
     facts: {
       'core-account': {

@@ -83,6 +83,8 @@ function context(settings = settingsWith()): EffectContext {
   return {
     settings,
     region: REGION,
+    mode: 'live',
+    workspaceRoot: '/nonexistent-workspace',
     print: (line) => printed.push(line),
     facts: {
       'core-devices': coreDevicesFacts,

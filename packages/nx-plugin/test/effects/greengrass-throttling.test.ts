@@ -61,6 +61,8 @@ function applyToOneCore() {
   return greengrassDeployments.apply({
     settings,
     region: REGION,
+    mode: 'live',
+    workspaceRoot: '/nonexistent-workspace',
     print: () => {},
     facts: {
       'core-devices': {

@@ -2,12 +2,14 @@ import type { ExecutorContext } from '@nx/devkit';
 import { REPORTS } from '../../effects';
 import { awsPreflight, Mode } from '../../terraform/preflight';
 import { runExecutor } from '../run-executor';
-import { unitContext } from '../unit-context';
 import { STEPS } from '../../steps';
+import { unitContext } from '../unit-context';
 
 export interface StatusExecutorOptions {
   report: string;
   mode: Mode;
+  /** JSON instead of a table, for scripts. */
+  json?: boolean;
 }
 
 function reportDefinition(name: string) {
@@ -22,6 +24,10 @@ export default async function statusExecutor(options: StatusExecutorOptions, con
     const { effectContext } = unitContext(definition.readsFactsOf[0], options.mode, context, definition.readsFactsOf);
     const report = REPORTS[options.report];
     if (options.mode === 'live') await awsPreflight(`report ${options.report}`, effectContext.region);
-    console.log(options.mode === 'live' ? await report.run(effectContext) : report.rehearse(effectContext));
+    const reportOptions = { json: options.json ?? false };
+    const text = options.mode === 'live' ? await report.run(effectContext, reportOptions) : report.rehearse(effectContext, reportOptions);
+    // JSON goes to stdout alone, so `nx run infra:status --json --quiet` pipes into a program.
+    if (reportOptions.json) process.stdout.write(`${text}\n`);
+    else console.log(text);
   });
 }
