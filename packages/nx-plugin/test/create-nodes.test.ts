@@ -47,6 +47,13 @@ describe('project inference', () => {
       'core-render',
       'core-deliver',
       'core-status',
+      'workflow-synth',
+      'workflow-apply',
+      'workflow-destroy',
+      'workflow-render',
+      'workflow-launch',
+      'workflow-launch-destroy',
+      'status',
       'provision',
       'destroy',
     ]);
@@ -65,6 +72,9 @@ describe('project inference', () => {
     expect(targets!['core-devices-apply'].dependsOn).toEqual(['core-devices-synth', 'core-account-apply']);
     expect(targets!['core-deploy'].dependsOn).toEqual(['validate', 'core-devices-apply', 'core-account-link']);
     expect(targets!['core-deliver'].dependsOn).toEqual(['validate', 'core-render']);
+    // The workflow step reads the network's facts (subnet, security group), so it waits for it.
+    expect(targets!['workflow-apply'].dependsOn).toEqual(['workflow-synth', 'network-apply']);
+    expect(targets!['workflow-launch'].dependsOn).toEqual(['validate', 'workflow-apply', 'workflow-render']);
     expect(targets!.provision.dependsOn).toEqual([
       'network-apply',
       'core-account-apply',
@@ -73,6 +83,9 @@ describe('project inference', () => {
       'core-deploy',
       'core-render',
       'core-deliver',
+      'workflow-apply',
+      'workflow-render',
+      'workflow-launch',
     ]);
   });
 
@@ -81,14 +94,18 @@ describe('project inference', () => {
     const undoneBefore = (target: string) => (targets![target].dependsOn as { target: string }[]).map((d) => (typeof d === 'string' ? d : d.target));
     expect(undoneBefore('core-account-destroy')).toEqual(['core-account-synth', 'core-account-link-destroy', 'core-devices-destroy']);
     expect(undoneBefore('core-devices-destroy')).toEqual(['core-devices-synth', 'core-deploy-destroy']);
-    expect(undoneBefore('network-destroy')).toEqual(['network-synth']);
+    // Workers are terminated before the stack goes, and the stack before the network it runs in.
+    expect(undoneBefore('network-destroy')).toEqual(['network-synth', 'workflow-destroy']);
+    expect(undoneBefore('workflow-destroy')).toEqual(['workflow-synth', 'workflow-launch-destroy']);
   });
 
   it('renders a step when its templates change, and only that step', async () => {
     const { targets } = await infer();
     expect(targets!['core-render'].inputs).toContain('{workspaceRoot}/templates/core/**/*');
-    const others = Object.entries(targets!).filter(([name]) => name !== 'core-render');
+    expect(targets!['workflow-render'].inputs).toContain('{workspaceRoot}/templates/workflow/**/*');
+    const others = Object.entries(targets!).filter(([name]) => !name.endsWith('-render'));
     for (const [name, target] of others) expect(JSON.stringify(target.inputs ?? []), name).not.toContain('templates/');
+    expect(JSON.stringify(targets!['core-render'].inputs)).not.toContain('templates/workflow');
   });
 
   it('keys the apply on the synthesized Terraform, the facts it reads and the state fingerprint only', async () => {
@@ -105,6 +122,7 @@ describe('project inference', () => {
   it('infers only the steps whose config file exists', async () => {
     rmSync(join(root, 'config/network.yaml'));
     rmSync(join(root, 'config/core.yaml'));
+    rmSync(join(root, 'config/workflows.yaml'));
     const { targets } = await infer();
     expect(Object.keys(targets!)).toEqual(['validate', 'provision', 'destroy']);
   });

@@ -58,8 +58,8 @@ export class ConfigFile {
         if (last && part === 'key') return key.range?.[0] ?? offset;
         node = value;
         offset = value?.range?.[0] ?? key.range?.[0] ?? offset;
-      } else if (isSeq(node) && typeof segment === 'number' && node.items[segment]) {
-        node = node.items[segment] as Node;
+      } else if (isSeq(node) && node.items[Number(segment)]) {
+        node = node.items[Number(segment)] as Node;
         offset = node.range?.[0] ?? offset;
       } else {
         break;

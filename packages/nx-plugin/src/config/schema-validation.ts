@@ -58,6 +58,14 @@ function issueFor(file: ConfigFile, error: ErrorObject): ConfigIssue | undefined
     case 'minimum':
     case 'maximum':
       return file.issue(path, `a number ${params.comparison} ${params.limit}`, describeValue(error.data));
+    case 'anyOf':
+      return file.issue(path, expectedOf(parent, 'one of the allowed forms'), describeValue(error.data));
+    case 'minItems':
+      return file.issue(path, expectedOf(parent, `at least ${params.limit} items`), `${(error.data as unknown[]).length} items`);
+    case 'minProperties':
+      return file.issue(path, expectedOf(parent, `at least ${params.limit} entries`), 'none');
+    case 'minLength':
+      return file.issue(path, expectedOf(parent, `at least ${params.limit} characters`), describeValue(error.data));
     case 'maxLength':
       return file.issue(path, `at most ${params.limit} characters`, `${String(error.data).length} characters`);
     case 'if':
@@ -100,6 +108,10 @@ export function validateAgainstSchema(file: ConfigFile, schema: object): { data:
   }
   const data = file.data ?? {};
   if (validate(data)) return { data, issues: [] };
-  const issues = (validate.errors ?? []).map((error) => issueFor(file, error)).filter((i): i is ConfigIssue => !!i);
+  // Where an anyOf failed, each alternative failed too: the anyOf error alone says what was expected.
+  const errors = validate.errors ?? [];
+  const anyOfPaths = errors.filter((e) => e.keyword === 'anyOf').map((e) => e.instancePath);
+  const alternative = (e: ErrorObject) => e.keyword !== 'anyOf' && anyOfPaths.some((p) => e.instancePath === p || e.instancePath.startsWith(`${p}/`));
+  const issues = errors.filter((e) => !alternative(e)).map((error) => issueFor(file, error)).filter((i): i is ConfigIssue => !!i);
   return { data, issues };
 }

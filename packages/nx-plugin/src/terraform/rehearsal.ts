@@ -20,9 +20,16 @@ export function rehearsalOverride(stack: SynthesizedStack): object {
     secret_key: 'rehearsal-not-a-key',
   };
   const awsProviders = stack.requiredProviders().filter((p) => p.address.endsWith('/hashicorp/aws'));
+  // terraform test tears its mock resources down; what a live destroy keeps must not stop it.
+  const resource: Record<string, Record<string, object>> = {};
+  for (const address of stack.retainedAddresses()) {
+    const [type, name] = address.split('.');
+    (resource[type] ??= {})[name] = { lifecycle: { prevent_destroy: false } };
+  }
   return {
     terraform: { backend: { local: { path: 'rehearsal-plan.tfstate' } } },
     provider: Object.fromEntries(awsProviders.map((p) => [p.name, [skips]])),
+    ...(Object.keys(resource).length && { resource }),
   };
 }
 

@@ -153,19 +153,34 @@ export async function applyStack(run: StackRun): Promise<ApplyResult> {
   return { ...result, factsFile };
 }
 
-/** Destroys what the stack created; a rehearsal forgets what it recorded. Returns Terraform's account of it. */
+function keptNote(kept: string[]): string {
+  return kept.length
+    ? `\nKept (prevent_destroy): ${kept.join(', ')}. Terraform no longer manages them; delete them yourself when you no longer need them.`
+    : '';
+}
+
+/**
+ * Destroys what the stack created, but keeps what is marked `prevent_destroy` (it leaves the
+ * state first); a rehearsal forgets what it recorded. Returns Terraform's account of it.
+ */
 export async function destroyStack(run: StackRun): Promise<string> {
+  const retained = run.stack.retainedAddresses();
   if (run.mode === 'rehearse') {
     const recorded = join(run.workspaceRoot, paths.rehearsalStateFile(run.stack.name));
     const resources: string[] = existsSync(recorded) ? JSON.parse(readFileSync(recorded, 'utf8')).resources : [];
     rmSync(recorded, { force: true });
+    const removed = resources.filter((address) => !retained.includes(address));
     return resources.length
-      ? `Rehearsal: a live destroy would remove ${resources.length} resources: ${resources.join(', ')}.`
+      ? `Rehearsal: a live destroy would remove ${removed.length} resources: ${removed.join(', ')}.${keptNote(retained)}`
       : 'Rehearsal: nothing was rehearsed for this stack, so there is nothing to destroy.';
   }
   const { dir } = prepareWorkDir(run);
-  const { tf, init } = terraformIn(run, dir);
+  const { tf, init, env } = terraformIn(run, dir);
   await init();
+  // No state yet is an empty state here.
+  const inState = (await captureTerraform(run.cli, ['state', 'list'], { cwd: dir, env }).catch(() => '')).split('\n');
+  const kept = retained.filter((address) => inState.includes(address));
+  if (kept.length) await tf(['state', 'rm', ...kept]);
   const { output } = await tf(['destroy', '-auto-approve', '-input=false']);
-  return lastLineMatching(output, /^Destroy complete!/);
+  return `${lastLineMatching(output, /^Destroy complete!/)}${keptNote(kept)}`;
 }

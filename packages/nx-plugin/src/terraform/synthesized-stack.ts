@@ -50,6 +50,17 @@ export class SynthesizedStack {
     return this.json.terraform?.backend?.s3?.use_lockfile === true;
   }
 
+  /** Resources marked `prevent_destroy`: a destroy keeps them (Terraform forgets them instead). */
+  retainedAddresses(): string[] {
+    return Object.entries(this.json.resource ?? {})
+      .flatMap(([type, byName]) =>
+        Object.entries(byName)
+          .filter(([, body]) => (body as { lifecycle?: { prevent_destroy?: boolean } }).lifecycle?.prevent_destroy === true)
+          .map(([name]) => `${type}.${name}`),
+      )
+      .sort();
+  }
+
   /** Resource addresses (`aws_vpc.vpc`), sorted. */
   resourceAddresses(): string[] {
     return Object.entries(this.json.resource ?? {})

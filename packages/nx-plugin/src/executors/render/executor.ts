@@ -1,5 +1,7 @@
 import type { ExecutorContext } from '@nx/devkit';
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { paths } from '../../paths';
 import { RENDER_PLANS } from '../../templates';
 import { renderStep } from '../../templates/render-templates';
@@ -12,15 +14,42 @@ export interface RenderExecutorOptions {
   mode: Mode;
 }
 
+const SHOWN_FILES = 20;
+
+/** Each file under dir (relative path) with a hash of its content. */
+function snapshot(dir: string): Map<string, string> {
+  if (!existsSync(dir)) return new Map();
+  const files = readdirSync(dir, { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile());
+  return new Map(
+    files.map((entry) => {
+      const file = join(entry.parentPath, entry.name);
+      return [relative(dir, file), createHash('sha256').update(readFileSync(file)).digest('hex')];
+    }),
+  );
+}
+
+/** What this render changed, against what was there before: the files a reviewer should look at. */
+function describeChanges(before: Map<string, string>, after: Map<string, string>): string {
+  const added = [...after.keys()].filter((file) => !before.has(file));
+  const changed = [...after.keys()].filter((file) => before.has(file) && before.get(file) !== after.get(file));
+  const removed = [...before.keys()].filter((file) => !after.has(file));
+  const unchanged = after.size - added.length - changed.length;
+  const listed = [...added.map((f) => `  + ${f}`), ...changed.map((f) => `  ~ ${f}`), ...removed.map((f) => `  - ${f}`)];
+  const more = listed.length > SHOWN_FILES ? [`  ... and ${listed.length - SHOWN_FILES} more`] : [];
+  const counts = `${added.length} new, ${changed.length} changed, ${removed.length} removed, ${unchanged} unchanged`;
+  return [`${after.size} files: ${counts}`, ...listed.slice(0, SHOWN_FILES), ...more].join('\n');
+}
+
 export default async function renderExecutor(options: RenderExecutorOptions, context: ExecutorContext) {
   return runExecutor(async () => {
     const { settings, effectContext, root } = unitContext(options.unit, options.mode, context);
     const plan = RENDER_PLANS[options.unit];
     if (!plan) throw new Error(`No render plan is registered for unit ${options.unit}`);
     const outDir = paths.renderDir(options.mode, plan.step);
+    const before = snapshot(join(root, outDir));
     const items = plan.items(settings, effectContext.facts, options.mode === 'rehearse');
-    const files = renderStep({ workspaceRoot: root, step: plan.step, outDir: join(root, outDir), items });
+    renderStep({ workspaceRoot: root, step: plan.step, outDir: join(root, outDir), items });
     const note = options.mode === 'rehearse' ? ' (with mock facts)' : '';
-    console.log(`Rendered templates/${plan.step}${note} into ${outDir}:\n${files.map((f) => `  ${f}`).join('\n')}`);
+    console.log(`Rendered templates/${plan.step}${note} into ${outDir}, ${items.length} items. ${describeChanges(before, snapshot(join(root, outDir)))}`);
   });
 }
