@@ -7,12 +7,13 @@ import { join } from 'node:path';
 import { synthesize } from '@pushbutton/stacks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/load-config';
+import { writeFacts } from '../src/facts';
 import { paths } from '../src/paths';
 import { preflight } from '../src/terraform/preflight';
 import { mockId } from '../src/terraform/rehearsal';
 import { ApplyResult, applyStack, StackRun } from '../src/terraform/stack-run';
 import { SynthesizedStack } from '../src/terraform/synthesized-stack';
-import { resolveTerraformCli, TerraformError } from '../src/terraform/terraform-cli';
+import { resolveTerraformCli, runTerraform, TerraformError, terraformEnv } from '../src/terraform/terraform-cli';
 
 const WORKSPACE = join(__dirname, '../../..');
 process.env.TF_PLUGIN_CACHE_DIR ??= join(tmpdir(), 'pushbutton-tf-plugin-cache');
@@ -29,6 +30,13 @@ function rehearsal(stack: string): StackRun {
     readsFactsOf: [],
     print: (text) => printed.push(text),
   };
+}
+
+/** Applies the stack in rehearse mode; returns its result and what it printed. */
+async function rehearse(stack: string, readsFactsOf: string[]): Promise<[ApplyResult, string]> {
+  const from = printed.length;
+  const result = await applyStack({ ...rehearsal(stack), readsFactsOf });
+  return [result, stripVTControlCharacters(printed.slice(from).join('\n'))];
 }
 
 beforeAll(() => {
@@ -97,13 +105,6 @@ describe('the core stacks under Terraform', () => {
   let devices: ApplyResult;
   let accountLog: string;
   let devicesLog: string;
-
-  /** Applies the stack in rehearse mode; returns its result and what it printed. */
-  async function rehearse(stack: string, readsFactsOf: string[]): Promise<[ApplyResult, string]> {
-    const from = printed.length;
-    const result = await applyStack({ ...rehearsal(stack), readsFactsOf });
-    return [result, stripVTControlCharacters(printed.slice(from).join('\n'))];
-  }
 
   beforeAll(async () => {
     const config = loadConfig(WORKSPACE, 'config');
@@ -209,5 +210,153 @@ describe('the core stacks under Terraform', () => {
     const written = filesUnder(join(root, paths.runDir)).filter((file) => !file.startsWith(keysDir));
     expect(written).toEqual(expect.arrayContaining(stateAndVariables));
     for (const file of written) expect(readFileSync(file, 'utf8'), file).not.toContain('PRIVATE KEY');
+  });
+});
+
+type StateResource = { address: string; values: Record<string, any> };
+
+/**
+ * The resources `terraform test` mock-applies in the stack's work dir, with their values
+ * (`rehearsal-state.json` keeps only addresses and outputs).
+ */
+async function mockAppliedResources(stack: string): Promise<Record<string, Record<string, any>>> {
+  let resources: StateResource[] = [];
+  await runTerraform(resolveTerraformCli({}), ['test', '-json', '-verbose'], {
+    cwd: join(root, paths.workDir('rehearse', stack)),
+    env: terraformEnv({ AWS_PROFILE: undefined, AWS_SESSION_TOKEN: undefined, AWS_EC2_METADATA_DISABLED: 'true' }),
+    print: () => {},
+    onMessage: (message) => {
+      const state = message.test_state as { root_module?: { resources?: StateResource[] } } | undefined;
+      if (state) resources = state.root_module?.resources ?? [];
+    },
+  });
+  return Object.fromEntries(resources.map((r) => [r.address, r.values]));
+}
+
+describe('the workflow stack under Terraform', () => {
+  const NETWORK_FACTS = {
+    vpc_id: mockId('aws_vpc.vpc'),
+    subnet_id: mockId('aws_subnet.subnet'),
+    security_group_id: mockId('aws_security_group.security_group'),
+  };
+  const WORKER = 'pushbutton-demo-workflow-worker';
+  const BUCKET_RESOURCES = [
+    'aws_s3_bucket.results',
+    'aws_s3_bucket_ownership_controls.results_ownership',
+    'aws_s3_bucket_policy.results_policy',
+    'aws_s3_bucket_public_access_block.results_public_access_block',
+    'aws_s3_bucket_server_side_encryption_configuration.results_encryption',
+    'aws_s3_bucket_versioning.results_versioning',
+  ];
+  const RESOURCES = [
+    'aws_iam_instance_profile.worker_instance_profile',
+    'aws_iam_role.worker_role',
+    'aws_iam_role_policy.worker_write_results',
+    'aws_iam_role_policy_attachment.worker_ssm',
+    'aws_launch_template.worker_launch_template',
+    ...BUCKET_RESOURCES,
+  ].sort();
+  let workflow: ApplyResult;
+  let log: string;
+  const workFile = (file: string) => JSON.parse(readFileSync(join(root, paths.workDir('rehearse', 'workflow'), file), 'utf8'));
+
+  beforeAll(async () => {
+    const config = loadConfig(WORKSPACE, 'config');
+    synthesize('workflow', config, join(root, paths.synthDir('workflow')));
+    // What a network rehearsal hands on, written here so this block does not depend on the order of the others.
+    writeFacts(root, { unit: 'network', mode: 'rehearse', rehearsal: true, values: NETWORK_FACTS });
+    [workflow, log] = await rehearse('workflow', ['network']);
+  });
+
+  it('validates, plans and mock-applies the results bucket, the worker role and profile, and the launch template', () => {
+    for (const command of ['validate', 'plan', 'test -json -verbose']) expect(log).toContain(`terraform ${command}`);
+    expect(log).toMatch(/Plan: 11 to add, 0 to change, 0 to destroy/);
+    expect(log).toContain('Success! 1 passed, 0 failed.');
+    expect(workflow.resources).toEqual(RESOURCES);
+    expect(workflow.outcome).toBe('Mock apply complete! Resources: 11 in memory, none in AWS.');
+  });
+
+  it('keeps the bucket on a live destroy (prevent_destroy), yet the rehearsal tears its mock resources down', () => {
+    const synthesized = SynthesizedStack.read(root, 'workflow');
+    expect(synthesized.retainedAddresses()).toEqual(BUCKET_RESOURCES);
+    const override = workFile('rehearsal_override.tf.json');
+    for (const address of BUCKET_RESOURCES) {
+      const [type, name] = address.split('.');
+      expect(override.resource[type][name], address).toEqual({ lifecycle: { prevent_destroy: false } });
+    }
+    expect(log).toContain('tearing down');
+    expect(log).not.toContain('Instance cannot be destroyed');
+  });
+
+  it('hands on the bucket, results prefix, launch template, role and instance profile', () => {
+    expect(workflow.values).toEqual({
+      bucket_name: mockId('aws_s3_bucket.results'),
+      bucket_arn: expect.stringMatching(/^arn:aws:s3:/),
+      results_prefix: 'results',
+      launch_template_id: mockId('aws_launch_template.worker_launch_template'),
+      launch_template_name: WORKER,
+      worker_role_name: WORKER,
+      worker_role_arn: expect.stringMatching(/^arn:aws:iam:/),
+      instance_profile_name: WORKER,
+      instance_profile_arn: expect.stringMatching(/^arn:aws:iam:/),
+    });
+    expect(workflow.values.launch_template_id).toMatch(/^lt-[0-9a-f]{17}$/);
+    const facts = JSON.parse(readFileSync(join(root, workflow.factsFile), 'utf8'));
+    expect(facts).toMatchObject({ unit: 'workflow', mode: 'rehearse', rehearsal: true, values: workflow.values });
+    const recorded = JSON.parse(readFileSync(join(root, paths.rehearsalStateFile('workflow')), 'utf8'));
+    expect(recorded).toEqual({ stack: 'workflow', resources: RESOURCES, outputs: workflow.values });
+  });
+
+  it("passes the network step's subnet and security group, and nothing else, as variables", () => {
+    expect(workFile('facts.auto.tfvars.json')).toEqual({
+      network_subnet_id: NETWORK_FACTS.subnet_id,
+      network_security_group_id: NETWORK_FACTS.security_group_id,
+    });
+  });
+
+  describe('grants only what workers need', () => {
+    const denyInsecureTransport = (bucketArn: string) => ({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Sid: 'DenyInsecureTransport',
+          Effect: 'Deny',
+          Principal: '*',
+          Action: 's3:*',
+          Resource: [bucketArn, `${bucketArn}/*`],
+          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+        },
+      ],
+    });
+    const writeResults = (bucketArn: string) => ({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Action: ['s3:PutObject', 's3:AbortMultipartUpload'], Resource: `${bucketArn}/results/*` }],
+    });
+
+    it('in the Terraform it applied: a bucket policy that only denies non-TLS, a role that may only write results', () => {
+      const main = workFile('main.tf.json');
+      const arn = '${aws_s3_bucket.results.arn}';
+      expect(JSON.parse(main.resource.aws_s3_bucket_policy.results_policy.policy)).toEqual(denyInsecureTransport(arn));
+      expect(Object.keys(main.resource.aws_iam_role_policy)).toEqual(['worker_write_results']);
+      expect(JSON.parse(main.resource.aws_iam_role_policy.worker_write_results.policy)).toEqual(writeResults(arn));
+      expect(Object.keys(main.resource.aws_iam_role_policy_attachment)).toEqual(['worker_ssm']);
+      expect(main.resource.aws_iam_role_policy_attachment.worker_ssm).toMatchObject({
+        role: '${aws_iam_role.worker_role.name}',
+        policy_arn: 'arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore',
+      });
+    });
+
+    it('in the mock-applied state, with the bucket ARN resolved and the launch template in the network subnet', async () => {
+      const applied = await mockAppliedResources('workflow');
+      const arn = workflow.values.bucket_arn as string;
+      expect(JSON.parse(applied['aws_s3_bucket_policy.results_policy'].policy)).toEqual(denyInsecureTransport(arn));
+      expect(JSON.parse(applied['aws_iam_role_policy.worker_write_results'].policy)).toEqual(writeResults(arn));
+      const template = applied['aws_launch_template.worker_launch_template'];
+      expect(template.network_interfaces).toEqual([
+        expect.objectContaining({ subnet_id: NETWORK_FACTS.subnet_id, security_groups: [NETWORK_FACTS.security_group_id] }),
+      ]);
+      expect(template.metadata_options).toEqual([expect.objectContaining({ http_tokens: 'required', instance_metadata_tags: 'enabled' })]);
+      expect(template.key_name).toBeFalsy();
+    }, 120_000);
   });
 });

@@ -6,11 +6,13 @@ import { CoreAccountStack } from './core-account-stack';
 import { CoreDevicesStack } from './core-devices-stack';
 import { NetworkStack } from './network-stack';
 import type { Settings } from './settings';
+import { WorkflowStack } from './workflow-stack';
 
 const builders: Record<string, (scope: Construct, name: string, settings: Settings) => TerraformStack> = {
   network: (scope, name, settings) => new NetworkStack(scope, name, settings),
   'core-account': (scope, name, settings) => new CoreAccountStack(scope, name, settings),
   'core-devices': (scope, name, settings) => new CoreDevicesStack(scope, name, settings),
+  workflow: (scope, name, settings) => new WorkflowStack(scope, name, settings),
 };
 
 export const STACK_NAMES = Object.keys(builders);

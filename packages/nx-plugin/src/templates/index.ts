@@ -2,6 +2,7 @@
 import type { Settings } from '@pushbutton/stacks';
 import { coreRenderItems } from './core-render-plan';
 import type { RenderItem } from './render-templates';
+import { workflowRenderItems } from './workflow-render-plan';
 
 export interface RenderPlan {
   /** The folder under templates/ it renders. */
@@ -11,4 +12,5 @@ export interface RenderPlan {
 
 export const RENDER_PLANS: Record<string, RenderPlan> = {
   'core-render': { step: 'core', items: coreRenderItems },
+  'workflow-render': { step: 'workflow', items: workflowRenderItems },
 };

@@ -15,6 +15,7 @@ export interface RenderItem {
   templateDir: string;
   /** Where the rendered files go, relative to the step's render output folder, e.g. 'devices/lab-gateway'. */
   outDir: string;
+  /** What its templates read: each name as a variable, or, if it cannot be one (`case`), as `locals.case`. */
   context: Record<string, unknown>;
 }
 
@@ -31,11 +32,20 @@ export class TemplateError extends Error {
   }
 }
 
-/** Renders every template of templates/<step>/ for its items into outDir (absolute), replacing what was there; returns the rendered files, relative to outDir, sorted. */
+/**
+ * Renders every template of templates/<step>/ for its items into outDir (absolute), replacing what was there; returns the rendered files, relative to outDir, sorted.
+ * Besides its item's context, every template can call `rendered(name)`: the rendered text of `<name>.ejs` in its own folder, for the same item.
+ */
 export function renderStep(options: { workspaceRoot: string; step: string; outDir: string; items: RenderItem[] }): string[] {
   const { workspaceRoot, step, outDir, items } = options;
   const renders = planRenders(workspaceRoot, step, items);
-  const files = renders.map((render) => ({ ...render, text: renderTemplate(workspaceRoot, render.template, render.context) }));
+  const compile = templateCompiler(workspaceRoot);
+  const renderers = new Map<PlannedItem, ItemRenderer>();
+  const rendererOf = (item: PlannedItem) => {
+    if (!renderers.has(item)) renderers.set(item, itemRenderer(workspaceRoot, compile, item));
+    return renderers.get(item)!;
+  };
+  const files = renders.map((render) => ({ ...render, text: rendererOf(render.item)(render.template) }));
   for (const file of files) checkRendered(workspaceRoot, join(outDir, file.output), file.template, file.text);
   writeFolder(outDir, files);
   return files.map((file) => file.output).sort();
@@ -49,7 +59,13 @@ interface PlannedRender {
   template: string;
   /** Posix path of the rendered file, relative to the step's output folder. */
   output: string;
+  item: PlannedItem;
+}
+
+/** One render item: its context, and the templates of its folder (absolute paths), which it all renders. */
+interface PlannedItem {
   context: Record<string, unknown>;
+  templates: string[];
 }
 
 function planRenders(workspaceRoot: string, step: string, items: RenderItem[]): PlannedRender[] {
@@ -90,10 +106,11 @@ function itemRenders(stepDir: string, item: RenderItem, shown: (path: string) =>
     .filter((name) => name.endsWith('.ejs') && statSync(join(dir, name)).isFile())
     .sort();
   if (templates.length === 0) throw new Error(`${shown(dir)}/ has no *.ejs templates (render item for ${outDir}).`);
+  const planned: PlannedItem = { context: item.context, templates: templates.map((name) => join(dir, name)) };
   return templates.map((name) => ({
     template: join(dir, name),
     output: posix.join(outDir, name.slice(0, -'.ejs'.length)),
-    context: item.context,
+    item: planned,
   }));
 }
 
@@ -184,7 +201,7 @@ function workspacePath(workspaceRoot: string, path: string): string {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Rendering one template, strictly
+// Rendering the templates of one item, strictly
 
 /** Thrown by the context proxy; becomes a TemplateError once EJS has added the line. */
 class MissingName extends Error {
@@ -197,34 +214,109 @@ class MissingName extends Error {
   }
 }
 
+/** Thrown by `rendered()` on a name it cannot render; becomes a TemplateError at the line of the call. */
+class RenderedCallError extends Error {}
+
 const JS_IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 
-function renderTemplate(workspaceRoot: string, template: string, context: Record<string, unknown>): string {
+/** The name of the function the engine adds to every item's context. */
+const RENDERED = 'rendered';
+
+/** Renders one template of its item (absolute path), at most once: a file and what `rendered()` returns for it are the same text. */
+type ItemRenderer = (template: string) => string;
+
+function itemRenderer(workspaceRoot: string, compile: TemplateCompiler, item: PlannedItem): ItemRenderer {
+  const names = contextNames(item.context);
+  const texts = new Map<string, string>();
+  /** The templates being rendered now, outermost first: a `rendered()` of one of them is a cycle. */
+  const rendering: string[] = [];
+  let view: ejs.Data | undefined;
+
+  const render = (template: string): string => {
+    const done = texts.get(template);
+    if (done !== undefined) return done;
+    view ??= strictView({ ...structuredClone(item.context), [RENDERED]: rendered }, '', new WeakMap()) as ejs.Data;
+    rendering.push(template);
+    try {
+      const text = fillTemplate(workspaceRoot, compile(template, names), template, view, names);
+      texts.set(template, text);
+      return text;
+    } finally {
+      rendering.pop();
+    }
+  };
+
+  function rendered(name: unknown): string {
+    const template = typeof name === 'string' ? item.templates.find((path) => basename(path) === `${name}.ejs`) : undefined;
+    if (!template) {
+      const folder = workspacePath(workspaceRoot, dirname(item.templates[0]));
+      const available = item.templates.map((path) => JSON.stringify(basename(path, '.ejs'))).join(', ');
+      throw new RenderedCallError(`rendered(${JSON.stringify(name)}): ${folder}/ has no such template; it has ${available}`);
+    }
+    if (rendering.includes(template)) {
+      const cycle = [...rendering.slice(rendering.indexOf(template)), template].map((path) => basename(path, '.ejs'));
+      throw new RenderedCallError(`rendered(${JSON.stringify(name)}) makes a cycle: ${cycle.join(' -> ')}`);
+    }
+    return render(template);
+  }
+
+  return render;
+}
+
+function contextNames(context: Record<string, unknown>): string[] {
   const names = Object.keys(context);
   const invalid = names.filter((name) => !JS_IDENTIFIER.test(name));
   if (invalid.length > 0) throw new Error(`Context names must be JavaScript identifiers; ${invalid.join(', ')} are not.`);
+  if (names.includes(RENDERED)) throw new Error(`Context name ${RENDERED} is taken: the engine gives every template ${RENDERED}(name).`);
+  return names;
+}
 
-  const type = outputType(basename(template, '.ejs'));
+/** A template's compiled function for the given context names. */
+type TemplateCompiler = (template: string, names: string[]) => ejs.TemplateFunction;
+
+/** Compiles each template once per render step, however many items render it. */
+function templateCompiler(workspaceRoot: string): TemplateCompiler {
+  const compiled = new Map<string, ejs.TemplateFunction>();
+  return (template, names) => {
+    const key = `${template}\0${names.join(',')}`;
+    const fill = compiled.get(key) ?? compileTemplate(workspaceRoot, template, names);
+    compiled.set(key, fill);
+    return fill;
+  };
+}
+
+function compileTemplate(workspaceRoot: string, template: string, names: string[]): ejs.TemplateFunction {
   const compiler = new ejs.Template(readFileSync(template, 'utf8'), {
     filename: template,
     _with: false,
     strict: true,
-    destructuredLocals: names,
-    escape: type.escape,
+    destructuredLocals: [...names, RENDERED].filter(canBeVariable),
+    escape: outputType(basename(template, '.ejs')).escape,
   });
-  const shown = workspacePath(workspaceRoot, template);
-  let fill: ejs.TemplateFunction;
   try {
-    fill = compiler.compile() as ejs.TemplateFunction;
+    return compiler.compile() as ejs.TemplateFunction;
   } catch (error) {
     if (!(error instanceof SyntaxError)) throw error;
     const reason = error.message.split('\n')[0].replace(` in ${template} while compiling ejs`, '');
-    throw new TemplateError(shown, syntaxErrorLine(compiler.source, template), `JavaScript syntax error: ${reason}`);
+    throw new TemplateError(workspacePath(workspaceRoot, template), syntaxErrorLine(compiler.source, template), `JavaScript syntax error: ${reason}`);
   }
+}
+
+/** Whether a context name can be a variable in a strict-mode template; one that cannot (`case`) is read as `locals.case`. */
+function canBeVariable(name: string): boolean {
   try {
-    return fill(strictView(structuredClone(context), '', new WeakMap()) as ejs.Data);
+    new Function(`"use strict"; var ${name};`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function fillTemplate(workspaceRoot: string, fill: ejs.TemplateFunction, template: string, view: ejs.Data, names: string[]): string {
+  try {
+    return fill(view);
   } catch (error) {
-    throw asTemplateError(error, workspaceRoot, template, type, names);
+    throw asTemplateError(error, workspaceRoot, template, outputType(basename(template, '.ejs')), names);
   }
 }
 
@@ -265,12 +357,18 @@ function memberPath(path: string, key: string | symbol): string {
 function asTemplateError(error: unknown, workspaceRoot: string, template: string, type: OutputType, contextNames: string[]): unknown {
   if (!(error instanceof Error)) return error;
   const { places, detail } = splitAnnotations(error.message);
+  if (error instanceof TemplateError) {
+    // From a template that rendered() rendered, which already names its own line; drop what EJS added on the way out.
+    error.message = detail;
+    return error;
+  }
   // The innermost annotation is where it happened (an included file, or the template itself).
   const place = places.at(-1);
   const file = place ? type.unescape(place.file) : template;
   const shown = workspacePath(workspaceRoot, file);
   const line = place?.line ?? 0;
 
+  if (error instanceof RenderedCallError) return new TemplateError(shown, line, detail);
   if (error instanceof MissingName) {
     const owner = error.owner || 'the context';
     const has = error.available.length > 0 ? `${owner} has: ${error.available.join(', ')}` : `${owner} is empty`;

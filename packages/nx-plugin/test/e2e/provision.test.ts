@@ -10,6 +10,7 @@ const SYNTHESIZED = '.pushbutton/synth/network/stacks/network/cdk.tf.json';
 const RENDERED = '.pushbutton/render/rehearse/core';
 const CORE_BUNDLE = '.pushbutton/bundles/rehearse/pushbutton-core-lab-gateway.tar.gz';
 const DEVICE_KEY = '.pushbutton/keys/rehearse/lab-gateway/private.pem.key';
+const WORKFLOW_TASKS = ['infra:workflow-synth', 'infra:workflow-apply:rehearse', 'infra:workflow-render:rehearse', 'infra:workflow-launch:rehearse'];
 const CORE_TASKS = [
   'infra:core-account-synth',
   'infra:core-account-apply:rehearse',
@@ -21,9 +22,21 @@ const CORE_TASKS = [
   'infra:core-deliver:rehearse',
 ];
 
+/** A study of 4 x 13 = 52 cases, as analysts write them. */
+const BIG_STUDY = `
+  e2e-sweep:
+    workflow: read_filtering
+    matrix:
+      read_filtering.quality_trimming.window: [4, 6, 8, 10]
+      read_filtering.quality_trimming.qual: [3, 5, 7, 9, 11, 13, 17, 19, 21, 23, 25, 27, 29]
+`;
+const ALL_CASES = 6 + 52;
+
 let ws: TempWorkspace;
 beforeAll(() => {
   ws = TempWorkspace.create();
+  ws.edit('config/workflows.yaml', (text) => `${text.trimEnd()}\n${BIG_STUDY}`);
+  ws.commit('a study of 52 cases');
 });
 afterAll(() => ws?.dispose());
 
@@ -44,10 +57,10 @@ function filesUnder(dir: string): string[] {
 }
 
 describe('provisioning rehearsed end to end, in a temporary git clone', { timeout: 300_000 }, () => {
-  it('provisions the network and core install steps offline, and says what it made and where the facts are', () => {
+  it('provisions all three steps offline (network, core install, workflow launch), and says what it made and where the facts are', () => {
     const { output, tasks } = rehearse();
     expect(executed(tasks)).toEqual(
-      ['infra:validate', 'infra:network-synth', 'infra:network-apply:rehearse', 'infra:provision:rehearse', ...CORE_TASKS].sort(),
+      ['infra:validate', 'infra:network-synth', 'infra:network-apply:rehearse', 'infra:provision:rehearse', ...CORE_TASKS, ...WORKFLOW_TASKS].sort(),
     );
     expect(output).toContain('Plan: 8 to add, 0 to change, 0 to destroy.');
     expect(output).toContain('Mock apply complete! Resources: 8 in memory, none in AWS.');
@@ -73,8 +86,42 @@ describe('provisioning rehearsed end to end, in a temporary git clone', { timeou
   it('executes nothing the second time: every task is a cache hit', () => {
     const { tasks, output } = rehearse();
     expect(executed(tasks)).toEqual([]);
-    expect(Object.keys(tasks)).toHaveLength(CORE_TASKS.length + 4);
+    expect(Object.keys(tasks)).toHaveLength(CORE_TASKS.length + WORKFLOW_TASKS.length + 4);
     expect(output).toContain('network            vpc_id');
+  });
+
+  it('renders every case of the study and plans every launch, without calling AWS', () => {
+    const cases = readdirSync(ws.path('.pushbutton/render/rehearse/workflow/cases'));
+    expect(cases).toHaveLength(ALL_CASES);
+    for (const id of cases.slice(0, 3)) {
+      const userData = ws.path(`.pushbutton/render/rehearse/workflow/cases/${id}/user-data.yaml`);
+      expect(execFileSync('cloud-init', ['schema', '--config-file', userData], { encoding: 'utf8' })).toContain('Valid cloud-config');
+    }
+    const launch = JSON.parse(ws.read('.pushbutton/facts/rehearse/workflow-launch.json'));
+    expect(launch.values).toMatchObject({ cases: ALL_CASES, waiting: ALL_CASES - 10, running: 0 });
+    const status = ws.nx(['run', 'infra:status:rehearse', '--json', '--quiet']);
+    expect(status.code, status.output).toBe(0);
+    const ledger = JSON.parse(status.output.slice(status.output.indexOf('['), status.output.lastIndexOf(']') + 1));
+    expect(ledger).toHaveLength(ALL_CASES);
+    expect(ledger[0]).toMatchObject({ state: 'planned (rehearsal)', workflow: 'taxonomic_classification' });
+  });
+
+  it('renders and plans exactly one case when one is added; the network and core install steps are cache hits', () => {
+    ws.edit('config/workflows.yaml', (text) =>
+      text.replace('cases:\n', 'cases:\n  - workflow: read_filtering\n    label: one more\n    parameters: { read_filtering: { quality_trimming: { qual: 40 } } }\n'),
+    );
+    ws.commit('one more case');
+    const { tasks, output } = rehearse();
+    expect(executed(tasks)).toEqual([
+      'infra:provision:rehearse',
+      'infra:validate',
+      'infra:workflow-launch:rehearse',
+      'infra:workflow-render:rehearse',
+      'infra:workflow-synth',
+    ]);
+    expect(output).toContain(`${(ALL_CASES + 1) * 2} files: 2 new, 0 changed, 0 removed, ${ALL_CASES * 2} unchanged`);
+    expect(output).toMatch(/Would start 1 cases now \(maxConcurrent 10\):\n\s+c-[0-9a-f]{12} \(one more\)/);
+    expect(output).toContain(`${ALL_CASES} cases were already planned by an earlier rehearsal:`);
   });
 
   it('leaves no private key material in the Nx cache, Terraform state or plan files, or any tracked file', () => {

@@ -223,3 +223,69 @@ describe('escaping by output type', () => {
     }
   });
 });
+
+describe('rendered(): one template embedding another of the same item', () => {
+  const VALUE = `it's $(echo ran)\nline two`;
+  const render = (context: Record<string, unknown> = { value: VALUE }) =>
+    renderStep({ workspaceRoot: root, step: 'kinds', outDir: outDir(), items: [{ templateDir: '', outDir: '', context }] });
+  const read = (file: string) => readFileSync(join(outDir(), file), 'utf8');
+  const SCRIPT = '#!/usr/bin/env bash\nprintf %s <%= value %>\n';
+
+  it("returns the other template's output, rendered once with its own escaping, whichever renders first", () => {
+    template('kinds/a-notes.md.ejs', '<%- rendered("script.sh") %>');
+    template('kinds/script.sh.ejs', SCRIPT);
+    template('kinds/z-data.yaml.ejs', 'script: <%= rendered("script.sh") %>\n');
+    expect(render()).toEqual(['a-notes.md', 'script.sh', 'z-data.yaml']);
+
+    const script = read('script.sh');
+    expect(spawnSync('bash', ['-c', script], { encoding: 'utf8' }).stdout).toBe(VALUE);
+    expect(read('a-notes.md')).toBe(script);
+    expect(parseYaml(read('z-data.yaml'))).toEqual({ script });
+  });
+
+  it('rejects a name that is not a template of the folder, naming the calling template and line', () => {
+    template('kinds/script.sh.ejs', SCRIPT);
+    template('kinds/notes.md.ejs', 'one\n<%- rendered("script") %>\n');
+    const error = renderError(() => render());
+    expect(error).toBeInstanceOf(TemplateError);
+    expect(error.message).toBe('templates/kinds/notes.md.ejs:2: rendered("script"): templates/kinds/ has no such template; it has "notes.md", "script.sh"');
+    expect(error).toMatchObject({ template: 'templates/kinds/notes.md.ejs', line: 2 });
+  });
+
+  it('rejects templates that render each other in a cycle, at the call that closes it', () => {
+    template('kinds/a.md.ejs', 'a\n<%- rendered("b.md") %>\n');
+    template('kinds/b.md.ejs', 'b\n\n<%- rendered("a.md") %>\n');
+    expect(renderError(() => render()).message).toBe('templates/kinds/b.md.ejs:3: rendered("a.md") makes a cycle: a.md -> b.md -> a.md');
+
+    rmSync(join(root, 'templates', 'kinds'), { recursive: true });
+    template('kinds/self.md.ejs', '<%- rendered("self.md") %>\n');
+    expect(renderError(() => render()).message).toBe('templates/kinds/self.md.ejs:1: rendered("self.md") makes a cycle: self.md -> self.md');
+  });
+
+  it('reports an error inside the rendered template at its own line, not at the call', () => {
+    template('kinds/a-caller.md.ejs', 'one\n<%- rendered("z-script.sh") %>\n');
+    template('kinds/z-script.sh.ejs', '#!/usr/bin/env bash\n\necho <%= vaule %>\n');
+    const error = renderError(() => render());
+    expect(error).toBeInstanceOf(TemplateError);
+    expect(error.message).toBe('templates/kinds/z-script.sh.ejs:3: "vaule" is not in the template context (the context has: value)');
+    expect(error).toMatchObject({ template: 'templates/kinds/z-script.sh.ejs', line: 3, missing: 'vaule' });
+  });
+
+  it('is no name a render item may use', () => {
+    template('kinds/notes.md.ejs', 'fine\n');
+    expect(renderError(() => render({ rendered: 'mine' })).message).toBe('Context name rendered is taken: the engine gives every template rendered(name).');
+  });
+});
+
+describe('a context name that cannot be a variable', () => {
+  it('is read as locals.<name>, strictly', () => {
+    template('kinds/case.md.ejs', '<%= locals.case.id %> <%= value %>\n');
+    const render = () =>
+      renderStep({ workspaceRoot: root, step: 'kinds', outDir: outDir(), items: [{ templateDir: '', outDir: '', context: { case: { id: 'c-1' }, value: 2 } }] });
+    render();
+    expect(readFileSync(join(outDir(), 'case.md'), 'utf8')).toBe('c-1 2\n');
+
+    template('kinds/case.md.ejs', '<%= locals.case.idd %>\n');
+    expect(renderError(render).message).toBe('templates/kinds/case.md.ejs:1: "case.idd" is not in the template context (case has: id)');
+  });
+});

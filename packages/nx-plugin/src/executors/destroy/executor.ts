@@ -1,6 +1,6 @@
 import type { ExecutorContext } from '@nx/devkit';
 import { readdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { EFFECTS } from '../../effects';
 import { readFacts, removeFacts } from '../../facts';
 import { paths } from '../../paths';
@@ -52,11 +52,21 @@ function readdirSafe(dir: string): string[] {
   }
 }
 
+/** Whatever an effect's rehearsal recorded (e.g. the cases it planned), but the token that keys its cache. */
+function forgetRehearsal(root: string, unit: string): void {
+  const dir = join(root, paths.workDir('rehearse', unit));
+  const token = basename(paths.stateTokenFile('rehearse', unit));
+  for (const file of readdirSafe(dir).filter((f) => f !== token)) rmSync(join(dir, file), { recursive: true, force: true });
+}
+
 async function undoEffect(options: DestroyExecutorOptions, context: ExecutorContext): Promise<string> {
   const effect = EFFECTS[options.unit];
   if (!readFacts(context.root, options.mode, options.unit)) return 'Nothing to undo: it has not run.';
   const { effectContext } = unitContext(options.unit, options.mode, context);
-  if (options.mode === 'rehearse') return `Rehearsal: a live destroy would undo ${options.unit}.`;
+  if (options.mode === 'rehearse') {
+    forgetRehearsal(context.root, options.unit);
+    return `Rehearsal: a live destroy would undo ${options.unit}.`;
+  }
   await awsPreflight(`undo ${options.unit}`, effectContext.region);
   await effect.destroy(effectContext);
   return `Undone.`;

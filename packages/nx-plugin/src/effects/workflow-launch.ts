@@ -1,0 +1,287 @@
+// workflow-launch: one worker per configured case that has neither a live instance nor a
+// result, at most launch.maxConcurrent at once. The case id is the launch's client token, so
+// a re-run after a crash gets the earlier launch back from EC2 instead of a second worker.
+// Workers upload their results and terminate themselves; the next provision starts the cases
+// that waited for capacity.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  _InstanceType,
+  EC2Client,
+  Instance,
+  InstanceStateName,
+  paginateDescribeInstances,
+  RunInstancesCommand,
+  Tag,
+  TerminateInstancesCommand,
+  waitUntilInstanceTerminated,
+} from '@aws-sdk/client-ec2';
+import { paginateListObjectsV2, S3Client } from '@aws-sdk/client-s3';
+import type { ProjectSettings, WorkflowSettings } from '@pushbutton/stacks';
+import { projectTags } from '@pushbutton/stacks/src/settings';
+import { writeFileAtomic } from '../fs-atomic';
+import { paths } from '../paths';
+import { expandCases, WorkflowCase } from '../workflows/cases';
+import type { Effect, EffectContext } from './effect';
+
+/** The SDK's standard retry mode backs off on throttling (EC2's RequestLimitExceeded); eight attempts ride out a long burst. */
+export const MAX_ATTEMPTS = 8;
+
+export const CASE_ID_TAG = 'pushbutton:case-id';
+const WORKFLOW_TAG = 'pushbutton:workflow';
+const STUDY_TAG = 'pushbutton:study';
+
+/** States in which a worker still holds (or is about to hold) a share of the concurrency cap. */
+const LIVE_STATES: InstanceStateName[] = ['pending', 'running', 'stopping', 'shutting-down'];
+/** Every state but terminated: a stopped worker still holds its network interface in the security group. */
+const NOT_TERMINATED: InstanceStateName[] = [...LIVE_STATES, 'stopped'];
+
+const MARKER_STATUSES = ['succeeded', 'failed', 'timed-out'] as const;
+export type MarkerStatus = (typeof MARKER_STATUSES)[number];
+
+const TERMINATE_BATCH = 1000;
+const WAIT_FOR_TERMINATION_SECONDS = 900;
+/** Printed lists of cases or instances stop after this many and say how many more there are. */
+const LISTED_AT_MOST = 20;
+
+/** The facts of the workflow stack. */
+export type WorkflowFacts = {
+  bucket_name: string;
+  bucket_arn: string;
+  results_prefix: string;
+  launch_template_id: string;
+  launch_template_name: string;
+  worker_role_name: string;
+  worker_role_arn: string;
+  instance_profile_name: string;
+  instance_profile_arn: string;
+};
+
+/** Counts and this run's launches only, so the facts stay small for any number of cases. */
+export type WorkflowLaunchFacts = {
+  cases: number;
+  launched: string[];
+  running: number;
+  finished: number;
+  waiting: number;
+};
+
+/** A case's completion marker, `<prefix>/<case id>/_pushbutton/<status>.json`. */
+export type ResultMarker = { caseId: string; status: MarkerStatus; key: string; lastModified?: Date };
+
+type LaunchOutcome = { instanceId: string } | { pending: string };
+
+export const ec2Client = (region: string) => new EC2Client({ region, maxAttempts: MAX_ATTEMPTS });
+export const s3Client = (region: string) => new S3Client({ region, maxAttempts: MAX_ATTEMPTS });
+
+export const workflowFacts = (ctx: EffectContext) => ctx.facts['workflow'] as WorkflowFacts;
+
+export function workflowSettings(ctx: EffectContext): WorkflowSettings {
+  if (!ctx.settings.workflows) throw new Error('The workflow step needs config/workflows.yaml, which does not exist.');
+  return ctx.settings.workflows;
+}
+
+export const caseResultsUrl = (facts: WorkflowFacts, caseId: string) => `s3://${facts.bucket_name}/${facts.results_prefix}/${caseId}/`;
+
+export const caseIdOf = (instance: Instance) => instance.Tags?.find((tag) => tag.Key === CASE_ID_TAG)?.Value;
+
+/** The project's workers (instances tagged with a case id), in the given states or all. */
+export async function workerInstances(client: EC2Client, project: string, states?: InstanceStateName[]): Promise<Instance[]> {
+  const Filters = [
+    { Name: 'tag:Project', Values: [project] },
+    { Name: 'tag-key', Values: [CASE_ID_TAG] },
+    ...(states ? [{ Name: 'instance-state-name', Values: states }] : []),
+  ];
+  const instances: Instance[] = [];
+  for await (const page of paginateDescribeInstances({ client, pageSize: 1000 }, { Filters })) {
+    for (const reservation of page.Reservations ?? []) instances.push(...(reservation.Instances ?? []));
+  }
+  return instances;
+}
+
+/** The marker a key names, if it is one: `<case id>/_pushbutton/<status>.json` under the prefix. */
+function markerOf(keyPrefix: string, key: string, lastModified: Date | undefined): ResultMarker | undefined {
+  if (!key.startsWith(keyPrefix)) return undefined;
+  const [caseId, folder, file, ...rest] = key.slice(keyPrefix.length).split('/');
+  const status = MARKER_STATUSES.find((s) => file === `${s}.json`);
+  if (!caseId || folder !== '_pushbutton' || !status || rest.length) return undefined;
+  return { caseId, status, key, lastModified };
+}
+
+/** Every completion marker in the results bucket, by case id; the newest if a case has more than one. */
+export async function resultMarkers(client: S3Client, facts: WorkflowFacts): Promise<Map<string, ResultMarker>> {
+  const keyPrefix = `${facts.results_prefix}/`;
+  const markers = new Map<string, ResultMarker>();
+  for await (const page of paginateListObjectsV2({ client }, { Bucket: facts.bucket_name, Prefix: keyPrefix })) {
+    for (const object of page.Contents ?? []) {
+      const marker = object.Key && markerOf(keyPrefix, object.Key, object.LastModified);
+      const known = marker && markers.get(marker.caseId);
+      if (marker && (!known || (marker.lastModified ?? 0) > (known.lastModified ?? 0))) markers.set(marker.caseId, marker);
+    }
+  }
+  return markers;
+}
+
+export const plannedCasesFile = (workspaceRoot: string) => join(workspaceRoot, paths.workDir('rehearse', 'workflow-launch'), 'planned-cases.json');
+
+/** The case ids earlier rehearsals planned: the rehearsal's stand-in for instances and results. */
+export function readPlannedCases(workspaceRoot: string): Set<string> {
+  try {
+    return new Set(JSON.parse(readFileSync(plannedCasesFile(workspaceRoot), 'utf8')) as string[]);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new Set();
+    throw error;
+  }
+}
+
+/** EC2 allows at most 255 characters in a tag value; cut by code point so no character is split. */
+const tagValue = (value: string) => Array.from(value).slice(0, 255).join('');
+
+function workerTags(project: ProjectSettings, workflowCase: WorkflowCase): Tag[] {
+  const tags: Record<string, string> = {
+    ...projectTags(project),
+    Name: tagValue(`${project.name}-${workflowCase.label}`),
+    [CASE_ID_TAG]: workflowCase.id,
+    [WORKFLOW_TAG]: workflowCase.workflow,
+    ...(workflowCase.study && { [STUDY_TAG]: workflowCase.study }),
+  };
+  return Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+}
+
+/** The case's rendered cloud-init user-data, base64 as RunInstances takes it. */
+function renderedUserData(ctx: EffectContext, workflowCase: WorkflowCase): string {
+  const file = join(paths.renderDir(ctx.mode, 'workflow'), 'cases', workflowCase.id, 'user-data.yaml');
+  try {
+    return readFileSync(join(ctx.workspaceRoot, file)).toString('base64');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    throw new Error(
+      `Case ${workflowCase.id} (${workflowCase.label}) has no rendered user-data: ${file} does not exist. ` +
+        `Run workflow-render first (npx nx run infra:workflow-render).`,
+    );
+  }
+}
+
+const cannotRelaunch = (workflowCase: WorkflowCase, why: string) =>
+  `case ${workflowCase.id} (${workflowCase.label}): ${why}. It cannot be relaunched under the same id until EC2 forgets ` +
+  `its client token (at least 24 hours after that instance terminated); see it with npx nx run infra:status`;
+
+async function launchCase(client: EC2Client, ctx: EffectContext, workflowCase: WorkflowCase, userData: string): Promise<LaunchOutcome> {
+  const tags = workerTags(ctx.settings.project, workflowCase);
+  const command = new RunInstancesCommand({
+    LaunchTemplate: { LaunchTemplateId: workflowFacts(ctx).launch_template_id, Version: '$Latest' },
+    InstanceType: workflowSettings(ctx).workflows[workflowCase.workflow].instanceType as _InstanceType,
+    MinCount: 1,
+    MaxCount: 1,
+    UserData: userData,
+    ClientToken: workflowCase.id,
+    TagSpecifications: [
+      { ResourceType: 'instance', Tags: tags },
+      { ResourceType: 'volume', Tags: tags },
+    ],
+  });
+  try {
+    const instance = (await client.send(command)).Instances?.[0];
+    if (!instance?.InstanceId) throw new Error(`EC2 returned no instance for case ${workflowCase.id}.`);
+    if (instance.State?.Name === 'terminated') {
+      return { pending: cannotRelaunch(workflowCase, `its earlier instance ${instance.InstanceId} ended without a result`) };
+    }
+    return { instanceId: instance.InstanceId };
+  } catch (error) {
+    if (!(error instanceof Error && error.name === 'IdempotentParameterMismatch')) throw error;
+    return { pending: cannotRelaunch(workflowCase, 'an earlier launch of it used the same client token with other launch parameters') };
+  }
+}
+
+function atMostListed(items: string[]): string[] {
+  const listed = items.slice(0, LISTED_AT_MOST);
+  return items.length > LISTED_AT_MOST ? [...listed, `and ${items.length - LISTED_AT_MOST} more`] : listed;
+}
+
+/** A heading and the cases under it; nothing for no cases. */
+function printGroup(ctx: EffectContext, heading: string, cases: WorkflowCase[]): void {
+  if (!cases.length) return;
+  ctx.print(heading);
+  for (const line of atMostListed(cases.map((c) => `${c.id} (${c.label})`))) ctx.print(`  ${line}`);
+}
+
+const chunks = <T>(items: T[], size: number) =>
+  Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
+
+export const workflowLaunch: Effect = {
+  async apply(ctx) {
+    const workflows = workflowSettings(ctx);
+    const cases = expandCases(workflows);
+    const ec2 = ec2Client(ctx.region);
+    const live = await workerInstances(ec2, ctx.settings.project.name, LIVE_STATES);
+    const markers = await resultMarkers(s3Client(ctx.region), workflowFacts(ctx));
+    const liveCases = new Set(live.map(caseIdOf));
+    const remaining = cases.filter((c) => !liveCases.has(c.id) && !markers.has(c.id));
+    const cap = workflows.launch.maxConcurrent;
+    const startNow = remaining.slice(0, Math.max(0, cap - live.length));
+    // Read every user-data first, so a case that was not rendered stops the run before anything launches.
+    const userData = startNow.map((c) => renderedUserData(ctx, c));
+
+    const launched: string[] = [];
+    const pending: string[] = [];
+    for (const [i, workflowCase] of startNow.entries()) {
+      const outcome = await launchCase(ec2, ctx, workflowCase, userData[i]);
+      if ('pending' in outcome) {
+        pending.push(outcome.pending);
+        continue;
+      }
+      launched.push(workflowCase.id);
+      ctx.print(`Launched ${workflowCase.id} (${workflowCase.label}) as ${outcome.instanceId}`);
+    }
+    const waiting = remaining.length - startNow.length;
+    if (waiting) pending.push(`${waiting} cases wait for capacity (maxConcurrent ${cap}): the next provision starts them`);
+
+    const facts: WorkflowLaunchFacts = {
+      cases: cases.length,
+      launched,
+      running: live.length + launched.length,
+      finished: cases.filter((c) => markers.has(c.id)).length,
+      waiting,
+    };
+    ctx.print(`${facts.cases} cases: launched ${launched.length}, running ${facts.running}, with results ${facts.finished}, waiting ${waiting}.`);
+    return { facts, pending };
+  },
+
+  rehearse(ctx) {
+    const workflows = workflowSettings(ctx);
+    const cases = expandCases(workflows);
+    const planned = readPlannedCases(ctx.workspaceRoot);
+    const fresh = cases.filter((c) => !planned.has(c.id));
+    const cap = workflows.launch.maxConcurrent;
+    const startNow = fresh.slice(0, cap);
+    const waiting = fresh.slice(cap);
+
+    if (!startNow.length) ctx.print('No new case would start: every case was planned by an earlier rehearsal.');
+    printGroup(ctx, `Would start ${startNow.length} cases now (maxConcurrent ${cap}):`, startNow);
+    printGroup(ctx, `${waiting.length} cases would wait for capacity: the next provision would start them.`, waiting);
+    printGroup(ctx, `${cases.length - fresh.length} cases were already planned by an earlier rehearsal:`, cases.filter((c) => planned.has(c.id)));
+    const record = [...new Set([...planned, ...cases.map((c) => c.id)])].sort();
+    writeFileAtomic(plannedCasesFile(ctx.workspaceRoot), `${JSON.stringify(record, null, 2)}\n`);
+
+    const facts: WorkflowLaunchFacts = { cases: cases.length, launched: startNow.map((c) => c.id), running: 0, finished: 0, waiting: waiting.length };
+    return { facts, pending: [] };
+  },
+
+  // Workers still shutting down would make the stack's teardown fail on their security group and instance profile.
+  async destroy(ctx) {
+    const client = ec2Client(ctx.region);
+    const project = ctx.settings.project.name;
+    const ids = (await workerInstances(client, project, NOT_TERMINATED)).flatMap((i) => (i.InstanceId ? [i.InstanceId] : []));
+    if (!ids.length) {
+      ctx.print(`No workers of project ${project} are left: nothing to terminate.`);
+      return;
+    }
+    const batches = chunks(ids, TERMINATE_BATCH);
+    for (const InstanceIds of batches) await client.send(new TerminateInstancesCommand({ InstanceIds }));
+    ctx.print(`Terminating ${ids.length} workers: ${atMostListed(ids).join(', ')}.`);
+    await Promise.all(
+      batches.map((InstanceIds) => waitUntilInstanceTerminated({ client, maxWaitTime: WAIT_FOR_TERMINATION_SECONDS }, { InstanceIds })),
+    );
+    ctx.print(`Terminated ${ids.length} workers.`);
+  },
+};

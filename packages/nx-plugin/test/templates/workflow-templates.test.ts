@@ -1,0 +1,511 @@
+// The real templates/workflow, rendered for the shipped config and a facts fixture, checked with
+// the tools a worker would use: cloud-init's schema check, YAML parsed back, bash -n and
+// shellcheck; and run-case.sh run in a sandbox where stand-ins for aws, curl and shutdown record
+// what they are asked to do.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Settings, WorkflowDefinition } from '@pushbutton/stacks';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { loadConfig } from '../../src/config/load-config';
+import { RENDER_PLANS } from '../../src/templates';
+import { renderStep } from '../../src/templates/render-templates';
+import { workflowRenderItems } from '../../src/templates/workflow-render-plan';
+import { expandCases, WorkflowCase } from '../../src/workflows/cases';
+
+const WORKSPACE = join(__dirname, '../../../..');
+const BUCKET = 'pushbutton-demo-results-a1b2c3';
+const USER_DATA_LIMIT = 16 * 1024;
+
+const fixtureFacts = (): Record<string, Record<string, unknown>> => ({
+  workflow: { bucket_name: BUCKET, results_prefix: 'results', launch_template_id: 'lt-0123456789abcdef0' },
+});
+const shippedSettings = () => loadConfig(WORKSPACE, 'config');
+const casesOf = (settings: Settings) => expandCases(settings.workflows!);
+
+let temp: string;
+let outDir: string;
+beforeEach(() => {
+  temp = mkdtempSync(join(tmpdir(), 'pushbutton-workflow-render-'));
+  outDir = join(temp, 'workflow');
+});
+afterEach(() => rmSync(temp, { recursive: true, force: true }));
+
+const render = (settings = shippedSettings(), facts = fixtureFacts(), rehearsal = false, out = outDir) =>
+  renderStep({ workspaceRoot: WORKSPACE, step: 'workflow', outDir: out, items: workflowRenderItems(settings, facts, rehearsal) });
+const read = (file: string) => readFileSync(join(outDir, file), 'utf8');
+const modeOf = (file: string) => statSync(join(outDir, file)).mode & 0o777;
+const scriptOf = (c: WorkflowCase) => `cases/${c.id}/run-case.sh`;
+const userDataOf = (c: WorkflowCase) => `cases/${c.id}/user-data.yaml`;
+
+function runTool(command: string, args: string[], options: { input?: string; cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
+  const result = spawnSync(command, args, { encoding: 'utf8', timeout: 60_000, ...options });
+  if (result.error) throw result.error;
+  return { status: result.status, output: `${result.stdout}${result.stderr}` };
+}
+
+function expectCleanScript(file: string, shellcheckOptions: string[] = []): void {
+  for (const [command, args] of [['bash', ['-n']], ['shellcheck', shellcheckOptions]] as const) {
+    const { status, output } = runTool(command, [...args, join(outDir, file)]);
+    expect(status, `${command} ${file}:\n${output}`).toBe(0);
+  }
+}
+
+function expectValidCloudConfig(file: string): void {
+  const { status, output } = runTool('cloud-init', ['schema', '--config-file', join(outDir, file)]);
+  expect(status, `cloud-init schema --config-file ${file}:\n${output}`).toBe(0);
+  expect(output).toContain('Valid cloud-config');
+}
+
+interface WriteFile {
+  path: string;
+  permissions: string;
+  encoding?: string;
+  content: string;
+}
+
+/** The files the user-data has cloud-init write, by path, with their content decoded. */
+function writtenFiles(userData: string): Record<string, { permissions: string; text: string }> {
+  const files = parseYaml(userData).write_files as WriteFile[];
+  return Object.fromEntries(
+    files.map((file) => [
+      file.path,
+      { permissions: file.permissions, text: file.encoding === 'b64' ? Buffer.from(file.content, 'base64').toString('utf8') : file.content },
+    ]),
+  );
+}
+
+/** The values of the script's settings as bash sees them: it runs only the part that sets them. */
+function scriptSettings(script: string, names: string[]): Record<string, string> {
+  const settingsPart = script.slice(0, script.indexOf('\n# Tests point these elsewhere'));
+  expect(settingsPart.length, 'the settings part of run-case.sh').toBeGreaterThan(0);
+  const print = names.map((name) => `printf '%s\\0' "\${${name}[*]}"`).join('\n');
+  const { status, output } = runTool('bash', ['-c', `${settingsPart}\n${print}`], { cwd: temp });
+  expect(status, output).toBe(0);
+  return Object.fromEntries(output.split('\0').slice(0, names.length).map((value, index) => [names[index], value]));
+}
+
+/** Every file under dir with its mode and bytes, to compare two renders. */
+function snapshot(dir: string): Record<string, string> {
+  return Object.fromEntries(
+    readdirSync(dir, { recursive: true, encoding: 'utf8' })
+      .filter((name) => statSync(join(dir, name)).isFile())
+      .sort()
+      .map((name) => [name, `${(statSync(join(dir, name)).mode & 0o777).toString(8)} ${readFileSync(join(dir, name), 'base64')}`]),
+  );
+}
+
+describe('templates/workflow rendered for the shipped config', () => {
+  it('renders a user-data.yaml and a run-case.sh for every case', () => {
+    const cases = casesOf(shippedSettings());
+    expect(cases.length).toBeGreaterThanOrEqual(3);
+    expect(render()).toEqual(cases.flatMap((c) => [scriptOf(c), userDataOf(c)]).sort());
+    for (const c of cases) {
+      expect(modeOf(scriptOf(c)), scriptOf(c)).toBe(0o755);
+      expect(modeOf(userDataOf(c)), userDataOf(c)).toBe(0o644);
+    }
+  });
+
+  it('writes user-data that cloud-init accepts, well under the 16 KB EC2 allows', () => {
+    render();
+    const cases = casesOf(shippedSettings());
+    for (const c of cases) {
+      const size = Buffer.byteLength(read(userDataOf(c)));
+      expect(size, `${userDataOf(c)} is ${size} bytes`).toBeLessThan(USER_DATA_LIMIT * 0.75);
+      expect(read(userDataOf(c))).toMatch(/^#cloud-config\n/);
+    }
+    // The first (the single case), middle and last (study cases): cloud-init takes about half a second per file.
+    const checked = new Set([cases[0], cases[Math.floor(cases.length / 2)], cases.at(-1)!]);
+    expect(checked.size).toBe(3);
+    for (const c of checked) expectValidCloudConfig(userDataOf(c));
+  }, 60_000);
+
+  it("has cloud-init install the packages, write the case's files and the exact run-case.sh, and run it", () => {
+    render();
+    const settings = shippedSettings();
+    for (const c of casesOf(settings)) {
+      const workflow = settings.workflows!.workflows[c.workflow];
+      const userData = parseYaml(read(userDataOf(c)));
+      expect(userData.package_update).toBe(true);
+      expect(userData.packages).toEqual([...new Set(['awscli', 'curl', 'coreutils', ...workflow.packages])]);
+      expect(userData.runcmd).toEqual([['/opt/pushbutton/run-case.sh']]);
+      expect(userData.power_state).toMatchObject({ mode: 'poweroff', condition: true });
+
+      const files = writtenFiles(read(userDataOf(c)));
+      expect(Object.keys(files).sort()).toEqual([
+        '/opt/pushbutton/case/case.json',
+        '/opt/pushbutton/case/config.json',
+        '/opt/pushbutton/case/params.json',
+        '/opt/pushbutton/run-case.sh',
+      ]);
+      expect(JSON.parse(files['/opt/pushbutton/case/params.json'].text)).toEqual(c.parameters);
+      expect(JSON.parse(files['/opt/pushbutton/case/config.json'].text)).toEqual(workflow.config);
+      expect(JSON.parse(files['/opt/pushbutton/case/case.json'].text)).toEqual({
+        id: c.id,
+        label: c.label,
+        workflow: c.workflow,
+        study: c.study ?? '',
+        overrides: c.overrides,
+      });
+      expect(files['/opt/pushbutton/run-case.sh']).toEqual({ permissions: '0755', text: read(scriptOf(c)) });
+    }
+  });
+
+  it('writes a run-case.sh that passes bash -n and shellcheck', () => {
+    render();
+    for (const c of casesOf(shippedSettings())) expectCleanScript(scriptOf(c));
+  });
+
+  it("runs the case's workflow under its timeout and sends everything to the case's results", () => {
+    render();
+    const settings = shippedSettings();
+    for (const c of casesOf(settings)) {
+      const workflow = settings.workflows!.workflows[c.workflow];
+      const script = read(scriptOf(c));
+      expect(scriptSettings(script, ['CASE_ID', 'RESULTS_URI', 'REGION', 'WORKDIR', 'COMMAND', 'TIMEOUT_MINUTES', 'WATCHDOG_MINUTES'])).toEqual({
+        CASE_ID: c.id,
+        RESULTS_URI: `s3://${BUCKET}/results/${c.id}/`,
+        REGION: settings.project.region,
+        WORKDIR: workflow.workdir,
+        COMMAND: workflow.command,
+        TIMEOUT_MINUTES: String(workflow.timeoutMinutes),
+        WATCHDOG_MINUTES: String(workflow.timeoutMinutes + 30),
+      });
+      expect(scriptSettings(script, ['SETUP', 'INPUTS', 'OUTPUTS'])).toEqual({
+        SETUP: workflow.setup.join(' '),
+        INPUTS: c.inputs.flatMap((input) => [input.url, input.path]).join(' '),
+        OUTPUTS: workflow.outputs.join(' '),
+      });
+      expect(script).toContain('timeout --kill-after=5m "${TIMEOUT_MINUTES}m" bash -c "$COMMAND"');
+      expect(script).toContain('shutdown -h "+${WATCHDOG_MINUTES}"');
+      expect(script).toContain('"${RESULTS_URI}_pushbutton/${status}.json"');
+      expect(script).toContain('"${RESULTS_URI}logs/run-case.log"');
+      expect(script).toContain('"${RESULTS_URI}outputs/${path}/"');
+      expect(script).toContain('aws s3 cp --region "$REGION"');
+      const markerFormat = /printf '(\{"caseId".*\})\\n'/.exec(script)?.[1];
+      expect(markerFormat, 'the printf that writes the marker').toBeDefined();
+      expect([...markerFormat!.matchAll(/"(\w+)":/g)].map((match) => match[1])).toEqual([
+        'caseId', 'status', 'exitCode', 'stage', 'startedAt', 'finishedAt', 'seconds', 'instanceId',
+      ]);
+    }
+  });
+
+  it('renders the same script in a rehearsal, saying it is one', () => {
+    render();
+    const live = casesOf(shippedSettings()).map((c) => [read(scriptOf(c)), read(userDataOf(c))]);
+    render(shippedSettings(), fixtureFacts(), true);
+    const rehearsal = casesOf(shippedSettings()).map((c) => [read(scriptOf(c)), read(userDataOf(c))]);
+    const notice = /^# REHEARSAL: .*\n/m;
+    for (const [index, [script, userData]] of rehearsal.entries()) {
+      expect(script).toMatch(notice);
+      expect(script.replace(notice, '')).toBe(live[index][0]);
+      expect(userData).toMatch(notice);
+      expect(writtenFiles(userData)['/opt/pushbutton/run-case.sh'].text).toBe(script);
+    }
+    expectCleanScript(scriptOf(casesOf(shippedSettings())[0]));
+  });
+});
+
+describe('a study of 64 cases', () => {
+  function studySettings(): Settings {
+    const settings = shippedSettings();
+    const values = Array.from({ length: 8 }, (_, index) => index + 1);
+    settings.workflows!.studies.grid = {
+      name: 'grid',
+      workflow: 'read_filtering',
+      parameters: {},
+      matrix: { 'read_filtering.quality_trimming.qual': values, 'read_filtering.quality_trimming.window': values },
+      include: [],
+      exclude: [],
+    };
+    return settings;
+  }
+
+  it('renders the same bytes every time', () => {
+    const first = render(studySettings());
+    expect(first.length).toBeGreaterThanOrEqual(2 * 64);
+    const second = join(temp, 'second');
+    expect(render(studySettings(), fixtureFacts(), false, second)).toEqual(first);
+    expect(snapshot(second)).toEqual(snapshot(outDir));
+  });
+});
+
+describe('a hostile value', () => {
+  // Run in the temp folder: if a value's command substitution ran, it would leave this file there.
+  const HOSTILE = 'it\'s $(touch command-ran) `touch command-ran` "q" \\ !x\nline two: {a: [b]} #c';
+
+  function hostileSettings(): Settings {
+    const settings = shippedSettings();
+    settings.workflows!.cases[0].label = HOSTILE;
+    const workflow = settings.workflows!.workflows[settings.workflows!.cases[0].workflow];
+    workflow.command = `printf '%s' ${JSON.stringify(HOSTILE)} # ${HOSTILE}`;
+    workflow.setup = [HOSTILE];
+    return settings;
+  }
+
+  it('stays one literal value in run-case.sh, which passes shellcheck but for SC2016', () => {
+    const settings = hostileSettings();
+    render(settings);
+    const c = casesOf(settings).find((each) => each.label === HOSTILE)!;
+    const workflow = settings.workflows!.workflows[c.workflow];
+    expect(scriptSettings(read(scriptOf(c)), ['CASE_LABEL', 'COMMAND', 'SETUP'])).toEqual({
+      CASE_LABEL: HOSTILE,
+      COMMAND: workflow.command,
+      SETUP: HOSTILE,
+    });
+    expect(existsSync(join(temp, 'command-ran')), 'a command substitution in a value ran').toBe(false);
+    // SC2016 (info) notes that `$(...)` in single quotes does not expand: exactly the point here.
+    // The quoting single-quotes a value that has both ' and !, so it cannot be avoided.
+    expectCleanScript(scriptOf(c), ['--exclude=SC2016']);
+  });
+
+  it('parses back verbatim from user-data.yaml, which cloud-init still accepts', () => {
+    const settings = hostileSettings();
+    render(settings);
+    const c = casesOf(settings).find((each) => each.label === HOSTILE)!;
+    const files = writtenFiles(read(userDataOf(c)));
+    expect(JSON.parse(files['/opt/pushbutton/case/case.json'].text).label).toBe(HOSTILE);
+    expect(files['/opt/pushbutton/run-case.sh'].text).toBe(read(scriptOf(c)));
+    expectValidCloudConfig(userDataOf(c));
+  });
+});
+
+describe('the workflow render plan', () => {
+  it('is registered as the workflow-render unit, rendering templates/workflow', () => {
+    expect(RENDER_PLANS['workflow-render'].step).toBe('workflow');
+    expect(RENDER_PLANS['workflow-render'].items).toBe(workflowRenderItems);
+  });
+
+  it('gives each case an item with the context the templates read', () => {
+    const settings = shippedSettings();
+    const items = workflowRenderItems(settings, fixtureFacts(), false);
+    const cases = casesOf(settings);
+    expect(items.map((item) => [item.templateDir, item.outDir])).toEqual(cases.map((c) => ['case', `cases/${c.id}`]));
+    const single = cases.find((c) => !c.study)!;
+    const { context } = items[cases.indexOf(single)];
+    expect(context).toEqual({
+      project: { name: settings.project.name, region: settings.project.region },
+      rehearsal: false,
+      case: { ...single, study: '' },
+      workflow: settings.workflows!.workflows[single.workflow],
+      results: { bucket: BUCKET, prefix: 'results', uri: `s3://${BUCKET}/results/${single.id}/` },
+      config: settings,
+      facts: fixtureFacts(),
+    });
+    expect(items.find((item) => (item.context.case as WorkflowCase).study)?.context.case).toMatchObject({ study: 'trimming-sweep' });
+  });
+
+  it('names the unit and the fact that is missing', () => {
+    const facts = fixtureFacts();
+    delete facts.workflow.results_prefix;
+    expect(() => workflowRenderItems(shippedSettings(), facts, false)).toThrow(
+      'Rendering the workflow step needs fact results_prefix of workflow, which is missing: apply workflow again.',
+    );
+    expect(() => workflowRenderItems(shippedSettings(), {}, false)).toThrow(
+      'Rendering the workflow step needs the facts of workflow, which were not read: apply workflow first.',
+    );
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// run-case.sh, run once in a sandbox
+
+/** Records each call, one line of shell-quoted words, in $STUB_CALLS. */
+const RECORD_CALL = `printf '%q ' "$(basename "$0")" "$@" >>"$STUB_CALLS"; echo >>"$STUB_CALLS"`;
+
+/** `aws s3 cp`, with s3://<bucket>/<key> a path under $FAKE_S3. */
+const AWS_STUB = `#!/usr/bin/env bash
+${RECORD_CALL}
+[[ $1 == s3 && $2 == cp ]] || exit 2
+shift 2
+paths=() recursive=false
+while (($#)); do
+  case $1 in
+    --region | --content-type) shift 2 ;;
+    --recursive) recursive=true && shift ;;
+    --*) shift ;;
+    *) paths+=("$1") && shift ;;
+  esac
+done
+local_path() { if [[ $1 == s3://* ]]; then printf '%s/%s' "$FAKE_S3" "\${1#s3://}"; else printf '%s' "$1"; fi; }
+from=$(local_path "\${paths[0]}") to=$(local_path "\${paths[1]}")
+[[ -e $from ]] || { echo "aws stub: \${paths[0]} does not exist" >&2; exit 1; }
+mkdir -p "$(dirname "$to")"
+if $recursive; then mkdir -p "$to" && cp -R "$from/." "$to"; else cp "$from" "$to"; fi
+`;
+
+/** The instance metadata service, and downloads that save a line naming the URL (or fail with 22 for a URL with "missing"). */
+const CURL_STUB = `#!/usr/bin/env bash
+${RECORD_CALL}
+output= url=
+while (($#)); do
+  case $1 in
+    --output) output=$2 && shift 2 ;;
+    --request | --header | --max-time | --retry) shift 2 ;;
+    --*) shift ;;
+    *) url=$1 && shift ;;
+  esac
+done
+case $url in
+  http://169.254.169.254/latest/api/token) printf 'imds-token' ;;
+  http://169.254.169.254/latest/meta-data/instance-id) printf 'i-0123456789abcdef0' ;;
+  *missing*) echo "curl: (22) The requested URL returned error: 404" >&2 && exit 22 ;;
+  *) printf 'downloaded from %s\\n' "$url" >"$output" ;;
+esac
+`;
+
+const SHUTDOWN_STUB = `#!/usr/bin/env bash\n${RECORD_CALL}\n`;
+
+interface SandboxRun {
+  status: number | null;
+  output: string;
+  /** What the stubs were called with, one line per call. */
+  calls: string[];
+  /** The case's results folder in the fake bucket. */
+  results: string;
+  workdir: string;
+  c: WorkflowCase;
+}
+
+/**
+ * Renders the single case of the shipped config with a harmless workflow in the temp folder, writes
+ * the files its user-data has cloud-init write, and runs its run-case.sh with the stubs first on PATH.
+ */
+function runCaseInSandbox(change: Partial<WorkflowDefinition> = {}): SandboxRun {
+  const workdir = join(temp, 'work');
+  const settings = shippedSettings();
+  const workflows = settings.workflows!;
+  workflows.studies = {};
+  Object.assign(workflows.workflows[workflows.cases[0].workflow], {
+    workdir,
+    setup: ['echo setting up'],
+    command: 'echo hi > out.txt',
+    inputs: [
+      { url: 'https://example.org/reads_1.fq.gz', path: 'data/reads_1.fq.gz' },
+      { url: 's3://public-inputs/reference.fa', path: 'data/reference.fa' },
+    ],
+    outputs: ['out.txt', 'data'],
+    ...change,
+  });
+  render(settings);
+  const [c] = casesOf(settings);
+
+  const [bin, bucket, caseDir, logDir] = ['bin', 'bucket', 'case', 'logs'].map((name) => join(temp, name));
+  mkdirSync(bin);
+  writeFileSync(join(bin, 'aws'), AWS_STUB, { mode: 0o755 });
+  writeFileSync(join(bin, 'curl'), CURL_STUB, { mode: 0o755 });
+  writeFileSync(join(bin, 'shutdown'), SHUTDOWN_STUB, { mode: 0o755 });
+  mkdirSync(join(bucket, 'public-inputs'), { recursive: true });
+  writeFileSync(join(bucket, 'public-inputs', 'reference.fa'), '>reference\nACGT\n');
+  mkdirSync(caseDir);
+  for (const [path, file] of Object.entries(writtenFiles(read(userDataOf(c))))) {
+    if (path.startsWith('/opt/pushbutton/case/')) writeFileSync(join(caseDir, path.slice('/opt/pushbutton/case/'.length)), file.text);
+  }
+  const cloudInitLog = join(temp, 'cloud-init-output.log');
+  writeFileSync(cloudInitLog, 'Cloud-init v. 22.4 running modules:final\n');
+
+  const calls = join(temp, 'calls');
+  const env = {
+    ...process.env,
+    PATH: `${bin}:${process.env.PATH}`,
+    STUB_CALLS: calls,
+    FAKE_S3: bucket,
+    PUSHBUTTON_CASE_DIR: caseDir,
+    PUSHBUTTON_LOG_DIR: logDir,
+    PUSHBUTTON_CLOUD_INIT_LOG: cloudInitLog,
+  };
+  const { status, output } = runTool('bash', [join(outDir, scriptOf(c))], { cwd: temp, env });
+  const recorded = existsSync(calls) ? readFileSync(calls, 'utf8').trimEnd().split('\n') : [];
+  return { status, output, calls: recorded.map((line) => line.trimEnd()), results: join(bucket, BUCKET, 'results', c.id), workdir, c };
+}
+
+/** The one marker the run left, parsed. */
+function markerOf(run: SandboxRun): { name: string; marker: Record<string, unknown> } {
+  const markers = readdirSync(join(run.results, '_pushbutton'));
+  expect(markers, 'exactly one completion marker').toHaveLength(1);
+  return { name: markers[0], marker: JSON.parse(readFileSync(join(run.results, '_pushbutton', markers[0]), 'utf8')) };
+}
+
+const ISO_UTC = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
+
+describe('run-case.sh in a sandbox', () => {
+  it('runs every stage, uploads outputs and logs, marks the case succeeded and shuts down', () => {
+    const run = runCaseInSandbox();
+    expect(run.status, run.output).toBe(0);
+
+    const { name, marker } = markerOf(run);
+    expect(name).toBe('succeeded.json');
+    expect(Object.keys(marker)).toEqual(['caseId', 'status', 'exitCode', 'stage', 'startedAt', 'finishedAt', 'seconds', 'instanceId']);
+    expect(marker).toMatchObject({ caseId: run.c.id, status: 'succeeded', exitCode: 0, stage: 'finished', instanceId: 'i-0123456789abcdef0' });
+    expect(marker.startedAt).toMatch(ISO_UTC);
+    expect(marker.finishedAt).toMatch(ISO_UTC);
+    expect(marker.seconds).toBeGreaterThanOrEqual(0);
+
+    expect(readFileSync(join(run.results, 'outputs', 'out.txt'), 'utf8')).toBe('hi\n');
+    expect(readFileSync(join(run.results, 'outputs', 'data', 'reads_1.fq.gz'), 'utf8')).toBe('downloaded from https://example.org/reads_1.fq.gz\n');
+    expect(readFileSync(join(run.results, 'outputs', 'data', 'reference.fa'), 'utf8')).toBe('>reference\nACGT\n');
+    const log = readFileSync(join(run.results, 'logs', 'run-case.log'), 'utf8');
+    for (const line of ['Stage setup', 'Setup: echo setting up', 'setting up', 'Stage inputs', 'Stage config', 'Stage run', 'Stage outputs']) {
+      expect(log).toContain(line);
+    }
+    expect(log).toMatch(/succeeded in stage finished with exit code 0\n$/);
+    expect(readFileSync(join(run.results, 'logs', 'cloud-init-output.log'), 'utf8')).toContain('Cloud-init');
+
+    expect(JSON.parse(readFileSync(join(run.workdir, 'params.json'), 'utf8'))).toEqual(run.c.parameters);
+    expect(JSON.parse(readFileSync(join(run.workdir, 'config.json'), 'utf8'))).toEqual({ workflow_targets: expect.any(Array) });
+
+    const timeout = shippedSettings().workflows!.workflows[run.c.workflow].timeoutMinutes;
+    expect(run.calls[0]).toBe(`shutdown -h +${timeout + 30}`);
+    expect(run.calls.at(-1)).toBe('shutdown -h now');
+    expect(run.calls).toContain(
+      'curl --silent --fail --max-time 5 --request PUT --header X-aws-ec2-metadata-token-ttl-seconds:\\ 300 http://169.254.169.254/latest/api/token',
+    );
+    expect(run.calls).toContain('curl --fail --location --retry 3 --silent --show-error --output ' +
+      `${join(run.workdir, 'data/reads_1.fq.gz')} https://example.org/reads_1.fq.gz`);
+    const region = shippedSettings().project.region;
+    expect(run.calls.filter((call) => call.includes('--no-sign-request'))).toEqual([
+      `aws s3 cp --region ${region} --only-show-errors --no-sign-request s3://public-inputs/reference.fa ${join(run.workdir, 'data/reference.fa')}`,
+    ]);
+    const uploads = run.calls.filter((call) => call.startsWith('aws') && call.includes(` s3://${BUCKET}/`)).map((call) => call.split(' ').at(-1));
+    const uri = `s3://${BUCKET}/results/${run.c.id}/`;
+    expect(uploads).toEqual([
+      `${uri}outputs/out.txt`,
+      `${uri}outputs/data/`,
+      `${uri}logs/run-case.log`,
+      `${uri}logs/cloud-init-output.log`,
+      `${uri}_pushbutton/succeeded.json`,
+    ]);
+  });
+
+  it('marks a failing workflow failed with its exit code, still uploading what it left, the logs, and shutting down', () => {
+    const run = runCaseInSandbox({ command: 'echo partial > out.txt; exit 3' });
+    expect(run.status, run.output).toBe(3);
+    expect(markerOf(run)).toMatchObject({ name: 'failed.json', marker: { status: 'failed', exitCode: 3, stage: 'run' } });
+    expect(readFileSync(join(run.results, 'outputs', 'out.txt'), 'utf8')).toBe('partial\n');
+    expect(readFileSync(join(run.results, 'logs', 'run-case.log'), 'utf8')).toContain('failed in stage run with exit code 3');
+    expect(run.calls.at(-1)).toBe('shutdown -h now');
+  });
+
+  it('says which stage failed when an input cannot be fetched, and never runs the workflow', () => {
+    const run = runCaseInSandbox({ inputs: [{ url: 'https://example.org/missing.fq.gz', path: 'data/missing.fq.gz' }] });
+    expect(run.status, run.output).toBe(22);
+    expect(markerOf(run)).toMatchObject({ name: 'failed.json', marker: { status: 'failed', exitCode: 22, stage: 'inputs' } });
+    expect(existsSync(join(run.workdir, 'out.txt'))).toBe(false);
+    expect(existsSync(join(run.results, 'outputs'))).toBe(false);
+    expect(existsSync(join(run.results, 'logs', 'run-case.log'))).toBe(true);
+    expect(run.calls.at(-1)).toBe('shutdown -h now');
+  });
+
+  it("reports timeout's exit code 124 as timed-out", () => {
+    const run = runCaseInSandbox({ command: 'exit 124' });
+    expect(markerOf(run)).toMatchObject({ name: 'timed-out.json', marker: { status: 'timed-out', exitCode: 124, stage: 'run' } });
+  });
+
+  it('fails the case when a declared output is missing', () => {
+    const run = runCaseInSandbox({ outputs: ['out.txt', 'results/*.tsv'] });
+    expect(markerOf(run)).toMatchObject({ name: 'failed.json', marker: { status: 'failed', exitCode: 1, stage: 'outputs' } });
+    expect(readFileSync(join(run.results, 'logs', 'run-case.log'), 'utf8')).toContain('Output results/*.tsv is missing');
+  });
+});
