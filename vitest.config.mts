@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -7,5 +9,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // A cdktf App made without an outdir writes to ./cdktf.out; tests keep it out of the tree.
+    env: { CDKTF_OUTDIR: join(tmpdir(), 'pushbutton-test-cdktf.out') },
   },
 });
