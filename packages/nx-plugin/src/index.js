@@ -46,15 +46,20 @@ function codeInputs(workspaceRoot) {
   const files = [];
   /** @type {string[]} */
   const installed = [];
+  /** @type {string[]} */
+  const local = [];
   for (const [name, dir] of [
     [PLUGIN, PLUGIN_DIR],
     ['@pushbutton/stacks', dirname(require.resolve('@pushbutton/stacks/package.json'))],
   ]) {
     const rel = posix(relative(workspaceRoot, dir));
     if (rel.startsWith('..') || rel.split('/').includes('node_modules')) installed.push(name);
-    else files.push(`{workspaceRoot}/${rel}/src/**/*`, `{workspaceRoot}/${rel}/package.json`);
+    else {
+      files.push(`{workspaceRoot}/${rel}/src/**/*`, `{workspaceRoot}/${rel}/package.json`);
+      local.push(name);
+    }
   }
-  return { files, installed };
+  return { files, installed, local };
 }
 
 /**
@@ -234,6 +239,8 @@ function inferInfraProject(configFile, options, context) {
         root,
         projectType: 'application',
         tags: ['pushbutton'],
+        // Where Pushbutton's own packages are projects of this workspace, changing them affects infra.
+        implicitDependencies: code.local,
         targets,
       },
     },

@@ -16,13 +16,17 @@ export class ConfigFile {
 
   /** Reads and parses `path` (relative to `root`); YAML syntax problems come back as issues. */
   static read(root: string, path: string): { file: ConfigFile; issues: ConfigIssue[] } {
+    return ConfigFile.fromText(path, textOnDisk(root, path));
+  }
+
+  /** Parses `text` as the contents of `path`; `undefined` means the file does not exist. */
+  static fromText(path: string, text: string | undefined): { file: ConfigFile; issues: ConfigIssue[] } {
     const lines = new LineCounter();
-    const absolute = join(root, path);
-    if (!existsSync(absolute)) {
+    if (text === undefined) {
       const missing = { file: path, line: 1, column: 1, key: '(file)', expected: 'this file to exist', found: 'no such file' };
       return { file: new ConfigFile(path, undefined, null, lines), issues: [missing] };
     }
-    const doc = parseDocument(readFileSync(absolute, 'utf8'), { lineCounter: lines, prettyErrors: false });
+    const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
     const file = new ConfigFile(path, doc.errors.length ? undefined : doc.toJS(), doc.contents as Node | null, lines);
     const issues = doc.errors.map((error) => {
       const { line, col } = lines.linePos(error.pos[0]);
@@ -67,6 +71,12 @@ export class ConfigFile {
     }
     return offset;
   }
+}
+
+/** The text of `path` (relative to `root`), or `undefined` if there is no such file. */
+export function textOnDisk(root: string, path: string): string | undefined {
+  const absolute = join(root, path);
+  return existsSync(absolute) ? readFileSync(absolute, 'utf8') : undefined;
 }
 
 /** How a value reads in an error message. */

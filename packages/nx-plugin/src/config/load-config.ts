@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type {
   ClientDevice,
@@ -16,7 +15,7 @@ import coreSchema from '../../schemas/core.schema.json';
 import networkSchema from '../../schemas/network.schema.json';
 import projectSchema from '../../schemas/project.schema.json';
 import { ConfigError, ConfigIssue } from './config-error';
-import { ConfigFile } from './config-file';
+import { ConfigFile, textOnDisk } from './config-file';
 import { coreIssues, ingressPorts, networkIssues, RawIngressRule, workflowIssues } from './rules';
 import { validateAgainstSchema } from './schema-validation';
 
@@ -117,8 +116,11 @@ const workflows: StepConfigFile<'workflows'> = {
 /** The step config files, by the key they fill in PushbuttonConfig. */
 export const STEP_CONFIG_FILES = [network, core, workflows];
 
-function readValidated(workspaceRoot: string, path: string, schema: object) {
-  const { file, issues } = ConfigFile.read(workspaceRoot, path);
+/** The text of a config file by its path (`<configDir>/<file>`), or `undefined` if it does not exist. */
+export type ReadConfigText = (path: string) => string | undefined;
+
+function parseValidated(path: string, text: string | undefined, schema: object) {
+  const { file, issues } = ConfigFile.fromText(path, text);
   if (issues.length) return { file, issues, data: undefined };
   return { file, ...validateAgainstSchema(file, schema) };
 }
@@ -128,14 +130,24 @@ function readValidated(workspaceRoot: string, path: string, schema: object) {
  * Throws a ConfigError listing every problem, with file, line and key, if any file is invalid.
  */
 export function loadConfig(workspaceRoot: string, configDir: string): PushbuttonConfig {
-  const projectFile = readValidated(workspaceRoot, join(configDir, PROJECT_FILE), projectSchema);
+  return loadConfigFrom((path) => textOnDisk(workspaceRoot, path), configDir);
+}
+
+/**
+ * Validates the config files `readText` gives for `configDir`, as loadConfig does those on disk:
+ * for config that is not on disk yet, such as a generator's virtual tree.
+ */
+export function loadConfigFrom(readText: ReadConfigText, configDir: string): PushbuttonConfig {
+  const projectPath = join(configDir, PROJECT_FILE);
+  const projectFile = parseValidated(projectPath, readText(projectPath), projectSchema);
   const issues = [...projectFile.issues];
   const project = issues.length ? undefined : resolveProject(projectFile.data);
   const config: Partial<PushbuttonConfig> = { project };
   for (const step of STEP_CONFIG_FILES) {
     const path = join(configDir, step.file);
-    if (!existsSync(join(workspaceRoot, path))) continue;
-    const stepFile = readValidated(workspaceRoot, path, step.schema);
+    const text = readText(path);
+    if (text === undefined) continue;
+    const stepFile = parseValidated(path, text, step.schema);
     issues.push(...stepFile.issues);
     if (stepFile.issues.length) continue;
     const resolved = step.resolve(stepFile.file, stepFile.data, project);

@@ -3,6 +3,7 @@
 // `<%= %>` escapes for the file being written; the output replaces the old folder only when all
 // of it rendered and checks out.
 import { spawnSync } from 'node:child_process';
+import { hash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, join, posix, relative, sep } from 'node:path';
 import { compileFunction } from 'node:vm';
@@ -15,7 +16,10 @@ export interface RenderItem {
   templateDir: string;
   /** Where the rendered files go, relative to the step's render output folder, e.g. 'devices/lab-gateway'. */
   outDir: string;
-  /** What its templates read: each name as a variable, or, if it cannot be one (`case`), as `locals.case`. */
+  /**
+   * What its templates read: each name as a variable, or, if it cannot be one (`case`), as `locals.case`.
+   * Data is copied for the templates; a function at the top (a helper such as gzipBase64) is given to them as it is.
+   */
   context: Record<string, unknown>;
 }
 
@@ -35,18 +39,18 @@ export class TemplateError extends Error {
 /**
  * Renders every template of templates/<step>/ for its items into outDir (absolute), replacing what was there; returns the rendered files, relative to outDir, sorted.
  * Besides its item's context, every template can call `rendered(name)`: the rendered text of `<name>.ejs` in its own folder, for the same item.
+ * A template whose name starts with `_` is a partial: it renders only through `rendered()`, and is checked but not written.
  */
 export function renderStep(options: { workspaceRoot: string; step: string; outDir: string; items: RenderItem[] }): string[] {
   const { workspaceRoot, step, outDir, items } = options;
-  const renders = planRenders(workspaceRoot, step, items);
+  const planned = planItems(workspaceRoot, step, items);
   const compile = templateCompiler(workspaceRoot);
-  const renderers = new Map<PlannedItem, ItemRenderer>();
-  const rendererOf = (item: PlannedItem) => {
-    if (!renderers.has(item)) renderers.set(item, itemRenderer(workspaceRoot, compile, item));
-    return renderers.get(item)!;
-  };
-  const files = renders.map((render) => ({ ...render, text: rendererOf(render.item)(render.template) }));
-  for (const file of files) checkRendered(workspaceRoot, join(outDir, file.output), file.template, file.text);
+  const copyContext = contextCopier();
+  const texts = planned.flatMap((item) => renderItem(workspaceRoot, compile, copyContext(item.context), item));
+  requirePartialsUsed(workspaceRoot, planned, texts);
+  const problemOf = memoizedProblems();
+  for (const text of texts) checkRendered(workspaceRoot, outDir, text, problemOf);
+  const files = texts.filter((text): text is RenderedFile => text.output !== undefined);
   writeFolder(outDir, files);
   return files.map((file) => file.output).sort();
 }
@@ -54,33 +58,43 @@ export function renderStep(options: { workspaceRoot: string; step: string; outDi
 // ---------------------------------------------------------------------------------------------
 // Which template renders to which file
 
-interface PlannedRender {
-  /** Absolute path of the template. */
-  template: string;
-  /** Posix path of the rendered file, relative to the step's output folder. */
-  output: string;
-  item: PlannedItem;
-}
-
-/** One render item: its context, and the templates of its folder (absolute paths), which it all renders. */
+/** One render item: its context, its folder in the output, and the templates of its folder (absolute paths, sorted), which it all renders. */
 interface PlannedItem {
   context: Record<string, unknown>;
+  /** Posix path, relative to the step's output folder. */
+  outDir: string;
   templates: string[];
 }
 
-function planRenders(workspaceRoot: string, step: string, items: RenderItem[]): PlannedRender[] {
+/** What one template rendered for one item. */
+interface RenderedText {
+  /** Absolute path of the template. */
+  template: string;
+  item: PlannedItem;
+  text: string;
+  /** Posix path of the file it is written to, relative to the step's output folder; none for a partial. */
+  output?: string;
+}
+
+type RenderedFile = RenderedText & { output: string };
+
+function planItems(workspaceRoot: string, step: string, items: RenderItem[]): PlannedItem[] {
   const stepDir = join(workspaceRoot, 'templates', step);
   const shown = (path: string) => workspacePath(workspaceRoot, path);
   if (!existsSync(stepDir)) throw new Error(`${shown(stepDir)}/ does not exist: there is nothing to render for step ${step}.`);
 
-  const renders = items.flatMap((item) => itemRenders(stepDir, item, shown));
+  const templatesIn = templateLister();
+  const planned = items.map((item) => planItem(stepDir, item, shown, templatesIn));
   const outputs = new Set<string>();
-  for (const { output, template } of renders) {
-    if (outputs.has(output)) throw new Error(`Two render items write ${output} (the second from ${shown(template)}): give each item its own outDir.`);
-    outputs.add(output);
+  for (const item of planned) {
+    for (const template of item.templates.filter((path) => !isPartial(path))) {
+      const output = outputOf(item, template);
+      if (outputs.has(output)) throw new Error(`Two render items write ${output} (the second from ${shown(template)}): give each item its own outDir.`);
+      outputs.add(output);
+    }
   }
 
-  const rendered = new Set(renders.map((render) => render.template));
+  const rendered = new Set(planned.flatMap((item) => item.templates));
   const unrendered = templatesUnder(stepDir).filter((template) => !rendered.has(template));
   if (unrendered.length > 0) {
     const folders = [...new Set(items.map((item) => shown(join(stepDir, item.templateDir))))].join(', ') || 'none';
@@ -89,10 +103,10 @@ function planRenders(workspaceRoot: string, step: string, items: RenderItem[]): 
         'Move or rename the template, or add a render item for its folder.',
     );
   }
-  return renders;
+  return planned;
 }
 
-function itemRenders(stepDir: string, item: RenderItem, shown: (path: string) => string): PlannedRender[] {
+function planItem(stepDir: string, item: RenderItem, shown: (path: string) => string, templatesIn: TemplateLister): PlannedItem {
   if (item.templateDir.includes('/') || item.templateDir.includes('\\') || item.templateDir === '..' || item.templateDir === '.') {
     throw new Error(`templateDir "${item.templateDir}" must be '' or the name of a folder directly under ${shown(stepDir)}/.`);
   }
@@ -101,17 +115,53 @@ function itemRenders(stepDir: string, item: RenderItem, shown: (path: string) =>
     throw new Error(`outDir "${item.outDir}" must be a folder inside the step's render output.`);
   }
   const dir = join(stepDir, item.templateDir);
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new Error(`${shown(dir)}/ does not exist (render item for ${outDir}).`);
-  const templates = readdirSync(dir)
+  const templates = templatesIn(dir);
+  if (!templates) throw new Error(`${shown(dir)}/ does not exist (render item for ${outDir}).`);
+  if (templates.every(isPartial)) {
+    throw new Error(`${shown(dir)}/ has no *.ejs templates${templates.length > 0 ? ' but partials' : ''} (render item for ${outDir}).`);
+  }
+  return { context: item.context, outDir, templates };
+}
+
+/** The *.ejs templates directly in a folder (absolute paths, sorted); undefined if there is no such folder. */
+type TemplateLister = (dir: string) => string[] | undefined;
+
+/** Lists each folder once per render step, however many items render it. */
+function templateLister(): TemplateLister {
+  const listed = new Map<string, string[] | undefined>();
+  return (dir) => {
+    if (!listed.has(dir)) listed.set(dir, listTemplates(dir));
+    return listed.get(dir);
+  };
+}
+
+function listTemplates(dir: string): string[] | undefined {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) return undefined;
+  return readdirSync(dir)
     .filter((name) => name.endsWith('.ejs') && statSync(join(dir, name)).isFile())
-    .sort();
-  if (templates.length === 0) throw new Error(`${shown(dir)}/ has no *.ejs templates (render item for ${outDir}).`);
-  const planned: PlannedItem = { context: item.context, templates: templates.map((name) => join(dir, name)) };
-  return templates.map((name) => ({
-    template: join(dir, name),
-    output: posix.join(outDir, name.slice(0, -'.ejs'.length)),
-    item: planned,
-  }));
+    .sort()
+    .map((name) => join(dir, name));
+}
+
+/** Whether a template (name or path) is a partial, which renders only through `rendered()`. */
+function isPartial(template: string): boolean {
+  return basename(template).startsWith('_');
+}
+
+function outputOf(item: PlannedItem, template: string): string {
+  return posix.join(item.outDir, basename(template, '.ejs'));
+}
+
+/** A partial that no template renders would never be checked: it is a mistake, like a template no item renders. */
+function requirePartialsUsed(workspaceRoot: string, planned: PlannedItem[], texts: RenderedText[]): void {
+  const used = new Set(texts.map((text) => text.template));
+  const unused = [...new Set(planned.flatMap((item) => item.templates))].filter((template) => isPartial(template) && !used.has(template));
+  if (unused.length === 0) return;
+  const calls = unused.map((template) => `rendered(${JSON.stringify(basename(template, '.ejs'))})`).join(', ');
+  throw new Error(
+    `No template uses the partial ${unused.map((template) => workspacePath(workspaceRoot, template)).join(', ')}: ` +
+      `a template whose name starts with _ renders only through ${calls} in a template of its folder. Use it, or remove it.`,
+  );
 }
 
 function templatesUnder(dir: string): string[] {
@@ -166,12 +216,17 @@ const jsonFile: OutputType = {
   },
 };
 
+/** Shell assignments that a checked script sources: quoted as in a script, so there is nothing left to check. */
+const shellValues: OutputType = { escape: shellScript.escape, unescape: shellScript.unescape, mode: 0o644 };
+
 const textFile: OutputType = { escape: (value) => String(value), unescape: (text) => text, mode: 0o644 };
 
 function outputType(file: string): OutputType {
   switch (extname(file)) {
     case '.sh':
       return shellScript;
+    case '.env':
+      return shellValues;
     case '.yaml':
     case '.yml':
       return yamlFile;
@@ -190,9 +245,29 @@ function bashSyntaxProblem(text: string): string | undefined {
   return result.status === 0 ? undefined : `bash -n finds a syntax error: ${result.stderr.trim()}`;
 }
 
-function checkRendered(workspaceRoot: string, file: string, template: string, text: string): void {
-  const problem = outputType(file).problem?.(text);
-  if (problem) throw new Error(`${workspacePath(workspaceRoot, file)} (rendered from ${workspacePath(workspaceRoot, template)}) is ${problem}`);
+/** What is wrong with a text of a type; the same text (by content hash) of the same type is checked once per render step. */
+type ProblemOf = (type: OutputType, text: string) => string | undefined;
+
+function memoizedProblems(): ProblemOf {
+  const found = new Map<OutputType, Map<string, string | undefined>>();
+  return (type, text) => {
+    if (!type.problem) return undefined;
+    const ofType = found.get(type) ?? found.set(type, new Map()).get(type)!;
+    const key = hash('sha256', text, 'base64');
+    if (!ofType.has(key)) ofType.set(key, type.problem(text));
+    return ofType.get(key);
+  };
+}
+
+function checkRendered(workspaceRoot: string, outDir: string, { template, item, text, output }: RenderedText, problemOf: ProblemOf): void {
+  const problem = problemOf(outputType(basename(template, '.ejs')), text);
+  if (!problem) return;
+  const shown = (path: string) => workspacePath(workspaceRoot, path);
+  const what =
+    output === undefined
+      ? `${shown(template)} (a partial, rendered for ${shown(join(outDir, item.outDir))})`
+      : `${shown(join(outDir, output))} (rendered from ${shown(template)})`;
+  throw new Error(`${what} is ${problem}`);
 }
 
 /** How messages show a path: relative to the workspace, with forward slashes. */
@@ -222,20 +297,20 @@ const JS_IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 /** The name of the function the engine adds to every item's context. */
 const RENDERED = 'rendered';
 
-/** Renders one template of its item (absolute path), at most once: a file and what `rendered()` returns for it are the same text. */
-type ItemRenderer = (template: string) => string;
-
-function itemRenderer(workspaceRoot: string, compile: TemplateCompiler, item: PlannedItem): ItemRenderer {
+/**
+ * Renders the templates of an item that are written, and the partials they call `rendered()` on; each
+ * template at most once, so a file and what `rendered()` returns for it are the same text.
+ */
+function renderItem(workspaceRoot: string, compile: TemplateCompiler, context: Record<string, unknown>, item: PlannedItem): RenderedText[] {
   const names = contextNames(item.context);
   const texts = new Map<string, string>();
   /** The templates being rendered now, outermost first: a `rendered()` of one of them is a cycle. */
   const rendering: string[] = [];
-  let view: ejs.Data | undefined;
+  const view = strictView({ ...context, [RENDERED]: rendered }, '', new WeakMap()) as ejs.Data;
 
   const render = (template: string): string => {
     const done = texts.get(template);
     if (done !== undefined) return done;
-    view ??= strictView({ ...structuredClone(item.context), [RENDERED]: rendered }, '', new WeakMap()) as ejs.Data;
     rendering.push(template);
     try {
       const text = fillTemplate(workspaceRoot, compile(template, names), template, view, names);
@@ -260,7 +335,28 @@ function itemRenderer(workspaceRoot: string, compile: TemplateCompiler, item: Pl
     return render(template);
   }
 
-  return render;
+  for (const template of item.templates) if (!isPartial(template)) render(template);
+  return item.templates
+    .filter((template) => texts.has(template))
+    .map((template) => ({ template, item, text: texts.get(template)!, output: isPartial(template) ? undefined : outputOf(item, template) }));
+}
+
+/** Copies an item's context for its templates, so none of them reaches the caller's objects. */
+type ContextCopier = (context: Record<string, unknown>) => Record<string, unknown>;
+
+/**
+ * Copies each object that items' contexts share (the config, the facts) once per render step:
+ * templates see the copies only through a read-only view, so sharing one between items is safe.
+ * A function (a helper such as gzipBase64, which structuredClone refuses) is given as it is.
+ */
+function contextCopier(): ContextCopier {
+  const copies = new WeakMap<object, unknown>();
+  const copyOf = (value: unknown): unknown => {
+    if (value === null || typeof value !== 'object') return value;
+    if (!copies.has(value)) copies.set(value, structuredClone(value));
+    return copies.get(value);
+  };
+  return (context) => Object.fromEntries(Object.entries(context).map(([name, value]) => [name, copyOf(value)]));
 }
 
 function contextNames(context: Record<string, unknown>): string[] {
@@ -416,7 +512,7 @@ function syntaxErrorLine(source: string, template: string): number {
 // ---------------------------------------------------------------------------------------------
 // Replacing the output folder, all or nothing
 
-function writeFolder(outDir: string, files: { output: string; text: string }[]): void {
+function writeFolder(outDir: string, files: RenderedFile[]): void {
   const staging = join(dirname(outDir), `.${basename(outDir)}.${process.pid}.staging`);
   rmSync(staging, { recursive: true, force: true });
   try {

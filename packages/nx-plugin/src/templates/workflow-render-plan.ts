@@ -1,5 +1,6 @@
-// What templates/workflow renders: per case, the cloud-init user-data its worker boots with and
-// the script that runs the case (which the user-data carries).
+// What templates/workflow renders: per case, the cloud-init user-data its worker boots with, which
+// carries the case's values (case.env) and the script that runs the case, the same for every case.
+import { gzipSync } from 'node:zlib';
 import type { Settings } from '@pushbutton/stacks';
 import { expandCases, WorkflowCase } from '../workflows/cases';
 import type { RenderItem } from './render-templates';
@@ -16,6 +17,7 @@ export function workflowRenderItems(settings: Settings, facts: Facts, rehearsal:
     rehearsal,
     config: settings,
     facts,
+    gzipBase64: memoizedGzipBase64(),
   };
   return expandCases(workflows).map((workflowCase) => ({
     templateDir: 'case',
@@ -32,6 +34,33 @@ export function workflowRenderItems(settings: Settings, facts: Facts, rehearsal:
 function caseContext(workflowCase: WorkflowCase) {
   const { id, label, workflow, study, overrides, parameters, inputs } = workflowCase;
   return { id, label, workflow, study: study ?? '', overrides, parameters, inputs };
+}
+
+/** gzipBase64 for every case of a render: the runner, the same text for all of them, is compressed once. */
+function memoizedGzipBase64(): (text: string) => string {
+  const encoded = new Map<string, string>();
+  return (text) => {
+    const known = encoded.get(text);
+    if (known !== undefined) return known;
+    const value = gzipBase64(text);
+    encoded.set(text, value);
+    return value;
+  };
+}
+
+/** Where the gzip header names the operating system that wrote it (RFC 1952), and the value for Unix. */
+const GZIP_OS_BYTE = 9;
+const GZIP_OS_UNIX = 3;
+
+/**
+ * The text gzipped, then base64, as cloud-init's `encoding: gz+b64` takes it. zlib's header has no
+ * name and mtime 0; its OS byte depends on the platform Node was built for (19 on macOS), so it is
+ * set: the same text gives the same bytes wherever it is rendered with the same zlib.
+ */
+function gzipBase64(text: string): string {
+  const gzip = gzipSync(text, { level: 9 });
+  gzip[GZIP_OS_BYTE] = GZIP_OS_UNIX;
+  return gzip.toString('base64');
 }
 
 /** A fact of a unit; a clear error naming the unit and fact when it is not there. */

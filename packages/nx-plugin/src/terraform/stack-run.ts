@@ -92,10 +92,10 @@ function stateRecord(run: StackRun, keys: DeviceKey[]) {
 
 function terraformIn(run: StackRun, dir: string) {
   // A rehearsal must never reach a real account, whatever credentials the shell holds.
-  const env =
-    run.mode === 'rehearse'
-      ? terraformEnv({ AWS_PROFILE: undefined, AWS_SESSION_TOKEN: undefined, AWS_EC2_METADATA_DISABLED: 'true' })
-      : terraformEnv();
+  const rehearsal = run.mode === 'rehearse' ? { AWS_PROFILE: undefined, AWS_SESSION_TOKEN: undefined, AWS_EC2_METADATA_DISABLED: 'true' } : {};
+  // With a local mirror, init links the provider from it; a plugin cache would add nothing but its
+  // race: a parallel init of another stack replaces the cached binary under a running plan.
+  const env = terraformEnv({ ...rehearsal, ...(run.cli.pluginDir && { TF_PLUGIN_CACHE_DIR: undefined }) });
   // Terraform refuses a plugin cache dir that does not exist yet.
   if (env.TF_PLUGIN_CACHE_DIR) mkdirSync(env.TF_PLUGIN_CACHE_DIR, { recursive: true });
   const tf = (args: string[], options: Partial<RunOptions> = {}) => {

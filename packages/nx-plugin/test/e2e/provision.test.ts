@@ -119,7 +119,7 @@ describe('provisioning rehearsed end to end, in a temporary git clone', { timeou
       'infra:workflow-render:rehearse',
       'infra:workflow-synth',
     ]);
-    expect(output).toContain(`${(ALL_CASES + 1) * 2} files: 2 new, 0 changed, 0 removed, ${ALL_CASES * 2} unchanged`);
+    expect(output).toContain(`${ALL_CASES + 1} files: 1 new, 0 changed, 0 removed, ${ALL_CASES} unchanged`);
     expect(output).toMatch(/Would start 1 cases now \(maxConcurrent 10\):\n\s+c-[0-9a-f]{12} \(one more\)/);
     expect(output).toContain(`${ALL_CASES} cases were already planned by an earlier rehearsal:`);
   });
@@ -202,6 +202,59 @@ describe('provisioning rehearsed end to end, in a temporary git clone', { timeou
     expect(existsSync(ws.path('.pushbutton/live/network/terraform.tfstate'))).toBe(false);
     expect(existsSync(ws.path('.pushbutton/facts/live'))).toBe(false);
     expect(ws.gitStatus()).toBe('');
+  });
+});
+
+describe('nx affected in CI: the least correct work between a base and a head commit', { timeout: 240_000 }, () => {
+  let base: string;
+  const affected = () => {
+    const result = ws.nx(['affected', '-t', 'provision', '-c', 'rehearse', `--base=${base}`, '--head=HEAD']);
+    expect(result.code, result.output).toBe(0);
+    expect(ws.gitStatus()).toBe('');
+    return { ...result, tasks: ws.lastRun() };
+  };
+  beforeAll(() => {
+    rehearse();
+    base = ws.git('rev-parse', 'HEAD').trim();
+  });
+
+  it('runs nothing for a change to the README or docs', () => {
+    ws.edit('README.md', (text) => `${text}\nA line for the readers.\n`);
+    ws.edit('docs/decisions.md', (text) => `${text}\nAnother decision.\n`);
+    ws.commit('docs only');
+    const { tasks } = affected();
+    expect(tasks).toEqual({});
+    base = ws.git('rev-parse', 'HEAD').trim();
+  });
+
+  it("runs a step whose templates changed, and the rest of the graph comes from the cache", () => {
+    ws.edit('templates/core/client/README.md.ejs', (text) => `${text}\nAsk the lab for the broker's address.\n`);
+    ws.commit('client README');
+    const { tasks } = affected();
+    expect(executed(tasks)).toEqual(['infra:core-deliver:rehearse', 'infra:core-render:rehearse', 'infra:provision:rehearse']);
+    expect(Object.keys(tasks).length).toBeGreaterThan(10);
+    base = ws.git('rev-parse', 'HEAD').trim();
+  });
+
+  it("runs the step whose config changed, and whatever reads its facts", () => {
+    ws.edit('config/core.yaml', (text) => text.replace('topic: lab/sensors/lab-sensor', 'topic: lab/sensors/lab-sensor-2'));
+    ws.commit('another topic');
+    const { tasks } = affected();
+    const ran = executed(tasks);
+    expect(ran).toEqual(expect.arrayContaining(['infra:core-devices-synth', 'infra:core-devices-apply:rehearse', 'infra:core-render:rehearse']));
+    // core.yaml is the whole core step's config: its account half re-synthesizes the same Terraform, so nothing re-applies there.
+    expect(ran).not.toContain('infra:core-account-apply:rehearse');
+    expect(ran.filter((task) => /network|workflow/.test(task))).toEqual([]);
+    base = ws.git('rev-parse', 'HEAD').trim();
+  });
+
+  it("re-checks every step after a change to the plugin's code, but re-applies nothing whose Terraform is the same", () => {
+    ws.edit('packages/nx-plugin/src/report.ts', (text) => `${text}\n// Reviewed.\n`);
+    ws.commit('a comment in the plugin');
+    const { tasks } = affected();
+    const ran = executed(tasks);
+    expect(ran).toEqual(expect.arrayContaining(['infra:network-synth', 'infra:core-account-synth', 'infra:workflow-synth', 'infra:validate']));
+    expect(ran.filter((task) => task.includes('-apply'))).toEqual([]);
   });
 });
 

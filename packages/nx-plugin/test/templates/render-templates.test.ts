@@ -1,11 +1,18 @@
-// The template engine: strict names, escaping by output type, checks before anything is replaced.
+// The template engine: strict names, escaping by output type, partials, checks before anything is replaced.
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { RenderItem, renderStep, TemplateError } from '../../src/templates/render-templates';
+
+// The real spawnSync, behind a spy that counts how often the engine runs bash -n.
+vi.mock('node:child_process', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('node:child_process')>();
+  return { ...actual, spawnSync: vi.fn(actual.spawnSync) };
+});
+const bashChecks = () => vi.mocked(spawnSync).mock.calls.filter(([command, args]) => command === 'bash' && args?.[0] === '-n').length;
 
 const SHIPPED_TEMPLATES = join(__dirname, '../../../../templates/core');
 
@@ -170,15 +177,26 @@ describe('escaping by output type', () => {
     template('kinds/data.yaml.ejs', 'value: <%= value %>\ncount: <%= count %>\nflag: <%= flag %>\n');
     template('kinds/data.json.ejs', '{ "value": <%= value %>, "count": <%= count %> }\n');
     template('kinds/notes.md.ejs', 'Value: <%= value %>\nRaw: <%- count %>\n');
-    expect(render()).toEqual(['data.json', 'data.yaml', 'notes.md', 'script.sh']);
+    template('kinds/values.env.ejs', 'value=<%= value %>\ncount=<%= count %>\n');
+    expect(render()).toEqual(['data.json', 'data.yaml', 'notes.md', 'script.sh', 'values.env']);
 
     const ran = spawnSync('bash', [join(outDir(), 'script.sh')], { encoding: 'utf8' });
     expect(ran.stdout).toBe(VALUE);
     expect(parseYaml(readFileSync(join(outDir(), 'data.yaml'), 'utf8'))).toEqual({ value: VALUE, count: 3, flag: true });
     expect(JSON.parse(readFileSync(join(outDir(), 'data.json'), 'utf8'))).toEqual({ value: VALUE, count: 3 });
     expect(readFileSync(join(outDir(), 'notes.md'), 'utf8')).toBe(`Value: ${VALUE}\nRaw: 3\n`);
+    const sourced = spawnSync('bash', ['-c', `source ${join(outDir(), 'values.env')} && printf '%s|%s' "$value" "$count"`], { encoding: 'utf8' });
+    expect(sourced.stdout).toBe(`${VALUE}|3`);
     expect(statSync(join(outDir(), 'script.sh')).mode & 0o777).toBe(0o755);
     expect(statSync(join(outDir(), 'data.yaml')).mode & 0o777).toBe(0o644);
+    expect(statSync(join(outDir(), 'values.env')).mode & 0o777).toBe(0o644);
+  });
+
+  it('does not check a .env file: the script that sources it is checked, and its values are quoted', () => {
+    template('kinds/values.env.ejs', 'if true; then\nvalue=<%= value %>\n');
+    vi.mocked(spawnSync).mockClear();
+    expect(render()).toEqual(['values.env']);
+    expect(bashChecks()).toBe(0);
   });
 
   it('lets templates use what JavaScript probes: prototype methods, toJSON, in, and no more', () => {
@@ -221,6 +239,15 @@ describe('escaping by output type', () => {
       expect(leftovers()).toEqual([]);
       rmSync(join(root, 'templates', 'kinds', name));
     }
+  });
+});
+
+describe('a function in the context', () => {
+  it('is given to templates as it is, while its data is copied', () => {
+    template('kinds/shout.md.ejs', '<%= shout(word) %>\n');
+    const context = { word: 'hi', shout: (text: string) => `${text.toUpperCase()}!` };
+    renderStep({ workspaceRoot: root, step: 'kinds', outDir: outDir(), items: [{ templateDir: '', outDir: '', context }] });
+    expect(readFileSync(join(outDir(), 'shout.md'), 'utf8')).toBe('HI!\n');
   });
 });
 
@@ -274,6 +301,76 @@ describe('rendered(): one template embedding another of the same item', () => {
   it('is no name a render item may use', () => {
     template('kinds/notes.md.ejs', 'fine\n');
     expect(renderError(() => render({ rendered: 'mine' })).message).toBe('Context name rendered is taken: the engine gives every template rendered(name).');
+  });
+});
+
+describe('partials: templates named _*', () => {
+  const VALUE = `it's $(echo ran)\nline two`;
+  const render = (context: Record<string, unknown> = { value: VALUE }) =>
+    renderStep({ workspaceRoot: root, step: 'kinds', outDir: outDir(), items: [{ templateDir: '', outDir: '', context }] });
+
+  it('render only through rendered(), with their own escaping, and are not written', () => {
+    template('kinds/_greet.sh.ejs', 'greet() { printf %s <%= value %>; }\n');
+    template('kinds/main.sh.ejs', '#!/usr/bin/env bash\n<%- rendered("_greet.sh") %>greet\n');
+    expect(render()).toEqual(['main.sh']);
+    expect(readdirSync(outDir())).toEqual(['main.sh']);
+    expect(spawnSync('bash', [join(outDir(), 'main.sh')], { encoding: 'utf8' }).stdout).toBe(VALUE);
+  });
+
+  it('are checked as their own type: a broken one fails the render, naming it, and replaces nothing', () => {
+    template('kinds/_part.sh.ejs', 'echo <%= value %>\n');
+    template('kinds/notes.md.ejs', '<%- rendered("_part.sh") %>');
+    render();
+    const before = snapshot(outDir());
+    template('kinds/_part.sh.ejs', 'if true; then\n  echo <%= value %>\n');
+    expect(renderError(() => render()).message).toMatch(
+      /^templates\/kinds\/_part\.sh\.ejs \(a partial, rendered for \.pushbutton\/render\/core\) is bash -n finds a syntax error: .*unexpected end of file/,
+    );
+    expect(snapshot(outDir())).toEqual(before);
+    expect(leftovers()).toEqual([]);
+  });
+
+  it('that no template uses are an error naming them, as is a folder of partials only', () => {
+    template('kinds/notes.md.ejs', 'fine\n');
+    template('kinds/_unused.sh.ejs', 'echo unused\n');
+    expect(renderError(() => render()).message).toBe(
+      'No template uses the partial templates/kinds/_unused.sh.ejs: a template whose name starts with _ renders only through ' +
+        'rendered("_unused.sh") in a template of its folder. Use it, or remove it.',
+    );
+    expect(existsSync(outDir())).toBe(false);
+
+    rmSync(join(root, 'templates', 'kinds', 'notes.md.ejs'));
+    expect(renderError(() => render()).message).toBe('templates/kinds/ has no *.ejs templates but partials (render item for .).');
+  });
+});
+
+describe('checks', () => {
+  beforeEach(() => {
+    vi.mocked(spawnSync).mockClear();
+  });
+
+  it('run once per distinct text of a type within a render: 200 items with the same script run bash -n once for it', () => {
+    template('kinds/run.sh.ejs', '#!/usr/bin/env bash\n<%- rendered("_lib.sh") %>echo <%= value %>\n');
+    template('kinds/_lib.sh.ejs', 'lib() { :; }\n');
+    const items = (value: (index: number) => string) =>
+      Array.from({ length: 200 }, (_, index) => ({ templateDir: '', outDir: `item-${index}`, context: { value: value(index) } }));
+    const render = (renderItems: RenderItem[]) => renderStep({ workspaceRoot: root, step: 'kinds', outDir: outDir(), items: renderItems });
+
+    expect(render(items(() => 'same'))).toHaveLength(200);
+    // One run for the partial, one for the script.
+    expect(bashChecks()).toBe(2);
+    render(items(() => 'same'));
+    expect(bashChecks()).toBe(4);
+    render(items((index) => (index % 2 ? 'odd' : 'even')));
+    expect(bashChecks()).toBe(4 + 3);
+  });
+
+  it('report a broken text at the first item that renders it', () => {
+    template('kinds/run.sh.ejs', '#!/usr/bin/env bash\n<%- value %>\n');
+    const items = ['echo fine', 'if true; then', 'if true; then'].map((value, index) => ({ templateDir: '', outDir: `item-${index}`, context: { value } }));
+    const error = renderError(() => renderStep({ workspaceRoot: root, step: 'kinds', outDir: outDir(), items }));
+    expect(error.message).toMatch(/^\S+\/item-1\/run\.sh \(rendered from templates\/kinds\/run\.sh\.ejs\) is bash -n finds a syntax error/);
+    expect(bashChecks()).toBe(2);
   });
 });
 

@@ -1,11 +1,12 @@
 // The real templates/workflow, rendered for the shipped config and a facts fixture, checked with
 // the tools a worker would use: cloud-init's schema check, YAML parsed back, bash -n and
-// shellcheck; and run-case.sh run in a sandbox where stand-ins for aws, curl and shutdown record
-// what they are asked to do.
+// shellcheck, case.env sourced by bash; and the runner (run-case.sh, the same for every case) run
+// in a sandbox where stand-ins for aws, curl and shutdown record what they are asked to do.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import type { Settings, WorkflowDefinition } from '@pushbutton/stacks';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
@@ -37,8 +38,11 @@ const render = (settings = shippedSettings(), facts = fixtureFacts(), rehearsal 
   renderStep({ workspaceRoot: WORKSPACE, step: 'workflow', outDir: out, items: workflowRenderItems(settings, facts, rehearsal) });
 const read = (file: string) => readFileSync(join(outDir, file), 'utf8');
 const modeOf = (file: string) => statSync(join(outDir, file)).mode & 0o777;
-const scriptOf = (c: WorkflowCase) => `cases/${c.id}/run-case.sh`;
 const userDataOf = (c: WorkflowCase) => `cases/${c.id}/user-data.yaml`;
+
+const RUNNER = '/opt/pushbutton/run-case.sh';
+const CASE_ENV = '/opt/pushbutton/case/case.env';
+const CASE_FILES = '/opt/pushbutton/case/';
 
 function runTool(command: string, args: string[], options: { input?: string; cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
   const result = spawnSync(command, args, { encoding: 'utf8', timeout: 60_000, ...options });
@@ -46,10 +50,13 @@ function runTool(command: string, args: string[], options: { input?: string; cwd
   return { status: result.status, output: `${result.stdout}${result.stderr}` };
 }
 
-function expectCleanScript(file: string, shellcheckOptions: string[] = []): void {
-  for (const [command, args] of [['bash', ['-n']], ['shellcheck', shellcheckOptions]] as const) {
-    const { status, output } = runTool(command, [...args, join(outDir, file)]);
-    expect(status, `${command} ${file}:\n${output}`).toBe(0);
+/** Writes the script to the temp folder and runs bash -n and shellcheck on it. */
+function expectCleanScript(script: string): void {
+  const file = join(temp, 'checked.sh');
+  writeFileSync(file, script);
+  for (const [command, args] of [['bash', ['-n']], ['shellcheck', []]] as const) {
+    const { status, output } = runTool(command, [...args, file]);
+    expect(status, `${command} on the runner:\n${output}`).toBe(0);
   }
 }
 
@@ -69,22 +76,20 @@ interface WriteFile {
 /** The files the user-data has cloud-init write, by path, with their content decoded. */
 function writtenFiles(userData: string): Record<string, { permissions: string; text: string }> {
   const files = parseYaml(userData).write_files as WriteFile[];
-  return Object.fromEntries(
-    files.map((file) => [
-      file.path,
-      { permissions: file.permissions, text: file.encoding === 'b64' ? Buffer.from(file.content, 'base64').toString('utf8') : file.content },
-    ]),
-  );
+  const decoded = (file: WriteFile) => (file.encoding === 'gz+b64' ? gunzipSync(Buffer.from(file.content, 'base64')).toString('utf8') : file.content);
+  return Object.fromEntries(files.map((file) => [file.path, { permissions: file.permissions, text: decoded(file) }]));
 }
 
-/** The values of the script's settings as bash sees them: it runs only the part that sets them. */
-function scriptSettings(script: string, names: string[]): Record<string, string> {
-  const settingsPart = script.slice(0, script.indexOf('\n# Tests point these elsewhere'));
-  expect(settingsPart.length, 'the settings part of run-case.sh').toBeGreaterThan(0);
-  const print = names.map((name) => `printf '%s\\0' "\${${name}[*]}"`).join('\n');
-  const { status, output } = runTool('bash', ['-c', `${settingsPart}\n${print}`], { cwd: temp });
+/** The values case.env sets, as bash sees them once it has sourced the file: each a list of words (one for a plain value). */
+function sourcedValues(caseEnv: string, names: string[]): Record<string, string[]> {
+  const file = join(temp, 'sourced.env');
+  writeFileSync(file, caseEnv);
+  // Through a copy: bash 5.2 finds ${#NAME[@]} of a plain value unbound under set -u.
+  const print = names.map((name) => `words=("\${${name}[@]}")\nprintf '%s\\0' "\${#words[@]}" "\${words[@]}"`).join('\n');
+  const { status, output } = runTool('bash', ['-c', `set -u\nsource ${file}\n${print}`], { cwd: temp });
   expect(status, output).toBe(0);
-  return Object.fromEntries(output.split('\0').slice(0, names.length).map((value, index) => [names[index], value]));
+  const words = output.split('\0');
+  return Object.fromEntries(names.map((name) => [name, words.splice(0, Number(words.shift()))]));
 }
 
 /** Every file under dir with its mode and bytes, to compare two renders. */
@@ -97,15 +102,19 @@ function snapshot(dir: string): Record<string, string> {
   );
 }
 
+/** The runner every case's user-data carries; they must all carry the same one. */
+function theRunner(cases: WorkflowCase[]): string {
+  const runners = new Set(cases.map((c) => writtenFiles(read(userDataOf(c)))[RUNNER].text));
+  expect(runners.size, 'one runner for every case').toBe(1);
+  return [...runners][0];
+}
+
 describe('templates/workflow rendered for the shipped config', () => {
-  it('renders a user-data.yaml and a run-case.sh for every case', () => {
+  it('writes only a user-data.yaml for every case', () => {
     const cases = casesOf(shippedSettings());
     expect(cases.length).toBeGreaterThanOrEqual(3);
-    expect(render()).toEqual(cases.flatMap((c) => [scriptOf(c), userDataOf(c)]).sort());
-    for (const c of cases) {
-      expect(modeOf(scriptOf(c)), scriptOf(c)).toBe(0o755);
-      expect(modeOf(userDataOf(c)), userDataOf(c)).toBe(0o644);
-    }
+    expect(render()).toEqual(cases.map(userDataOf).sort());
+    for (const c of cases) expect(modeOf(userDataOf(c)), userDataOf(c)).toBe(0o644);
   });
 
   it('writes user-data that cloud-init accepts, well under the 16 KB EC2 allows', () => {
@@ -122,23 +131,26 @@ describe('templates/workflow rendered for the shipped config', () => {
     for (const c of checked) expectValidCloudConfig(userDataOf(c));
   }, 60_000);
 
-  it("has cloud-init install the packages, write the case's files and the exact run-case.sh, and run it", () => {
+  it("has cloud-init install the packages, write the case's files and the runner, and run it", () => {
     render();
     const settings = shippedSettings();
-    for (const c of casesOf(settings)) {
+    const cases = casesOf(settings);
+    for (const c of cases) {
       const workflow = settings.workflows!.workflows[c.workflow];
       const userData = parseYaml(read(userDataOf(c)));
       expect(userData.package_update).toBe(true);
       expect(userData.packages).toEqual([...new Set(['awscli', 'curl', 'coreutils', ...workflow.packages])]);
-      expect(userData.runcmd).toEqual([['/opt/pushbutton/run-case.sh']]);
+      expect(userData.runcmd).toEqual([[RUNNER]]);
       expect(userData.power_state).toMatchObject({ mode: 'poweroff', condition: true });
+      expect(userData.write_files.find((file: WriteFile) => file.path === RUNNER)).toMatchObject({ permissions: '0755', encoding: 'gz+b64' });
 
       const files = writtenFiles(read(userDataOf(c)));
       expect(Object.keys(files).sort()).toEqual([
+        '/opt/pushbutton/case/case.env',
         '/opt/pushbutton/case/case.json',
         '/opt/pushbutton/case/config.json',
         '/opt/pushbutton/case/params.json',
-        '/opt/pushbutton/run-case.sh',
+        RUNNER,
       ]);
       expect(JSON.parse(files['/opt/pushbutton/case/params.json'].text)).toEqual(c.parameters);
       expect(JSON.parse(files['/opt/pushbutton/case/config.json'].text)).toEqual(workflow.config);
@@ -149,62 +161,79 @@ describe('templates/workflow rendered for the shipped config', () => {
         study: c.study ?? '',
         overrides: c.overrides,
       });
-      expect(files['/opt/pushbutton/run-case.sh']).toEqual({ permissions: '0755', text: read(scriptOf(c)) });
+      expect(files[CASE_ENV].permissions).toBe('0644');
     }
+    expect(theRunner(cases)).toMatch(/^#!\/usr\/bin\/env bash\n/);
   });
 
-  it('writes a run-case.sh that passes bash -n and shellcheck', () => {
+  it('compresses the runner with a fixed gzip header: no name, mtime 0, Unix', () => {
     render();
-    for (const c of casesOf(shippedSettings())) expectCleanScript(scriptOf(c));
+    const [c] = casesOf(shippedSettings());
+    const runner = (parseYaml(read(userDataOf(c))).write_files as WriteFile[]).find((file) => file.path === RUNNER)!;
+    const header = Buffer.from(runner.content, 'base64').subarray(0, 10);
+    expect([...header]).toEqual([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 2, 3]);
+  });
+
+  it('carries one runner for every case, which passes bash -n and shellcheck', () => {
+    render();
+    expectCleanScript(theRunner(casesOf(shippedSettings())));
   });
 
   it("runs the case's workflow under its timeout and sends everything to the case's results", () => {
     render();
     const settings = shippedSettings();
-    for (const c of casesOf(settings)) {
+    const cases = casesOf(settings);
+    for (const c of cases) {
       const workflow = settings.workflows!.workflows[c.workflow];
-      const script = read(scriptOf(c));
-      expect(scriptSettings(script, ['CASE_ID', 'RESULTS_URI', 'REGION', 'WORKDIR', 'COMMAND', 'TIMEOUT_MINUTES', 'WATCHDOG_MINUTES'])).toEqual({
-        CASE_ID: c.id,
-        RESULTS_URI: `s3://${BUCKET}/results/${c.id}/`,
-        REGION: settings.project.region,
-        WORKDIR: workflow.workdir,
-        COMMAND: workflow.command,
-        TIMEOUT_MINUTES: String(workflow.timeoutMinutes),
-        WATCHDOG_MINUTES: String(workflow.timeoutMinutes + 30),
+      const caseEnv = writtenFiles(read(userDataOf(c)))[CASE_ENV].text;
+      expect(sourcedValues(caseEnv, ['CASE_ID', 'CASE_LABEL', 'RESULTS_URI', 'REGION', 'WORKDIR', 'COMMAND', 'TIMEOUT_MINUTES', 'WATCHDOG_MINUTES'])).toEqual({
+        CASE_ID: [c.id],
+        CASE_LABEL: [c.label],
+        RESULTS_URI: [`s3://${BUCKET}/results/${c.id}/`],
+        REGION: [settings.project.region],
+        WORKDIR: [workflow.workdir],
+        COMMAND: [workflow.command],
+        TIMEOUT_MINUTES: [String(workflow.timeoutMinutes)],
+        WATCHDOG_MINUTES: [String(workflow.timeoutMinutes + 30)],
       });
-      expect(scriptSettings(script, ['SETUP', 'INPUTS', 'OUTPUTS'])).toEqual({
-        SETUP: workflow.setup.join(' '),
-        INPUTS: c.inputs.flatMap((input) => [input.url, input.path]).join(' '),
-        OUTPUTS: workflow.outputs.join(' '),
+      expect(sourcedValues(caseEnv, ['SETUP', 'INPUTS', 'OUTPUTS'])).toEqual({
+        SETUP: workflow.setup,
+        INPUTS: c.inputs.flatMap((input) => [input.url, input.path]),
+        OUTPUTS: workflow.outputs,
       });
-      expect(script).toContain('timeout --kill-after=5m "${TIMEOUT_MINUTES}m" bash -c "$COMMAND"');
-      expect(script).toContain('shutdown -h "+${WATCHDOG_MINUTES}"');
-      expect(script).toContain('"${RESULTS_URI}_pushbutton/${status}.json"');
-      expect(script).toContain('"${RESULTS_URI}logs/run-case.log"');
-      expect(script).toContain('"${RESULTS_URI}outputs/${path}/"');
-      expect(script).toContain('aws s3 cp --region "$REGION"');
-      const markerFormat = /printf '(\{"caseId".*\})\\n'/.exec(script)?.[1];
-      expect(markerFormat, 'the printf that writes the marker').toBeDefined();
-      expect([...markerFormat!.matchAll(/"(\w+)":/g)].map((match) => match[1])).toEqual([
-        'caseId', 'status', 'exitCode', 'stage', 'startedAt', 'finishedAt', 'seconds', 'instanceId',
-      ]);
     }
+    const runner = theRunner(cases);
+    expect(runner).toContain('source "${CASE_DIR}/case.env" || exit\n');
+    expect(runner).toContain('readonly CASE_ID CASE_LABEL RESULTS_URI REGION WORKDIR COMMAND TIMEOUT_MINUTES WATCHDOG_MINUTES SETUP INPUTS OUTPUTS\n');
+    expect(runner).toContain('timeout --kill-after=5m "${TIMEOUT_MINUTES}m" bash -c "$COMMAND"');
+    expect(runner).toContain('shutdown -h "+${WATCHDOG_MINUTES}"');
+    expect(runner).toContain('"${RESULTS_URI}_pushbutton/${status}.json"');
+    expect(runner).toContain('"${RESULTS_URI}logs/run-case.log"');
+    expect(runner).toContain('"${RESULTS_URI}outputs/${path}/"');
+    expect(runner).toContain('aws s3 cp --region "$REGION"');
+    const markerFormat = /printf '(\{"caseId".*\})\\n'/.exec(runner)?.[1];
+    expect(markerFormat, 'the printf that writes the marker').toBeDefined();
+    expect([...markerFormat!.matchAll(/"(\w+)":/g)].map((match) => match[1])).toEqual([
+      'caseId', 'status', 'exitCode', 'stage', 'startedAt', 'finishedAt', 'seconds', 'instanceId',
+    ]);
   });
 
-  it('renders the same script in a rehearsal, saying it is one', () => {
+  it('renders the same runner in a rehearsal, and case files that say it is one', () => {
     render();
-    const live = casesOf(shippedSettings()).map((c) => [read(scriptOf(c)), read(userDataOf(c))]);
+    const cases = casesOf(shippedSettings());
+    const liveRunner = theRunner(cases);
+    const live = cases.map((c) => writtenFiles(read(userDataOf(c)))[CASE_ENV].text);
     render(shippedSettings(), fixtureFacts(), true);
-    const rehearsal = casesOf(shippedSettings()).map((c) => [read(scriptOf(c)), read(userDataOf(c))]);
     const notice = /^# REHEARSAL: .*\n/m;
-    for (const [index, [script, userData]] of rehearsal.entries()) {
-      expect(script).toMatch(notice);
-      expect(script.replace(notice, '')).toBe(live[index][0]);
+    expect(theRunner(cases)).toBe(liveRunner);
+    expect(liveRunner).not.toMatch(/REHEARSAL/);
+    for (const [index, c] of cases.entries()) {
+      const userData = read(userDataOf(c));
+      const caseEnv = writtenFiles(userData)[CASE_ENV].text;
       expect(userData).toMatch(notice);
-      expect(writtenFiles(userData)['/opt/pushbutton/run-case.sh'].text).toBe(script);
+      expect(caseEnv).toMatch(notice);
+      expect(caseEnv.replace(notice, '')).toBe(live[index]);
     }
-    expectCleanScript(scriptOf(casesOf(shippedSettings())[0]));
   });
 });
 
@@ -225,7 +254,7 @@ describe('a study of 64 cases', () => {
 
   it('renders the same bytes every time', () => {
     const first = render(studySettings());
-    expect(first.length).toBeGreaterThanOrEqual(2 * 64);
+    expect(first.length).toBeGreaterThanOrEqual(64);
     const second = join(temp, 'second');
     expect(render(studySettings(), fixtureFacts(), false, second)).toEqual(first);
     expect(snapshot(second)).toEqual(snapshot(outDir));
@@ -245,20 +274,22 @@ describe('a hostile value', () => {
     return settings;
   }
 
-  it('stays one literal value in run-case.sh, which passes shellcheck but for SC2016', () => {
+  it('sources back verbatim from case.env, and leaves the runner as it is', () => {
+    render();
+    const runner = theRunner(casesOf(shippedSettings()));
     const settings = hostileSettings();
     render(settings);
-    const c = casesOf(settings).find((each) => each.label === HOSTILE)!;
+    const cases = casesOf(settings);
+    const c = cases.find((each) => each.label === HOSTILE)!;
     const workflow = settings.workflows!.workflows[c.workflow];
-    expect(scriptSettings(read(scriptOf(c)), ['CASE_LABEL', 'COMMAND', 'SETUP'])).toEqual({
-      CASE_LABEL: HOSTILE,
-      COMMAND: workflow.command,
-      SETUP: HOSTILE,
+    const caseEnv = writtenFiles(read(userDataOf(c)))[CASE_ENV].text;
+    expect(sourcedValues(caseEnv, ['CASE_LABEL', 'COMMAND', 'SETUP'])).toEqual({
+      CASE_LABEL: [HOSTILE],
+      COMMAND: [workflow.command],
+      SETUP: [HOSTILE],
     });
     expect(existsSync(join(temp, 'command-ran')), 'a command substitution in a value ran').toBe(false);
-    // SC2016 (info) notes that `$(...)` in single quotes does not expand: exactly the point here.
-    // The quoting single-quotes a value that has both ' and !, so it cannot be avoided.
-    expectCleanScript(scriptOf(c), ['--exclude=SC2016']);
+    expect(theRunner(cases)).toBe(runner);
   });
 
   it('parses back verbatim from user-data.yaml, which cloud-init still accepts', () => {
@@ -267,7 +298,6 @@ describe('a hostile value', () => {
     const c = casesOf(settings).find((each) => each.label === HOSTILE)!;
     const files = writtenFiles(read(userDataOf(c)));
     expect(JSON.parse(files['/opt/pushbutton/case/case.json'].text).label).toBe(HOSTILE);
-    expect(files['/opt/pushbutton/run-case.sh'].text).toBe(read(scriptOf(c)));
     expectValidCloudConfig(userDataOf(c));
   });
 });
@@ -293,6 +323,7 @@ describe('the workflow render plan', () => {
       results: { bucket: BUCKET, prefix: 'results', uri: `s3://${BUCKET}/results/${single.id}/` },
       config: settings,
       facts: fixtureFacts(),
+      gzipBase64: expect.any(Function),
     });
     expect(items.find((item) => (item.context.case as WorkflowCase).study)?.context.case).toMatchObject({ study: 'trimming-sweep' });
   });
@@ -310,7 +341,7 @@ describe('the workflow render plan', () => {
 });
 
 // ---------------------------------------------------------------------------------------------
-// run-case.sh, run once in a sandbox
+// The runner, run once in a sandbox
 
 /** Records each call, one line of shell-quoted words, in $STUB_CALLS. */
 const RECORD_CALL = `printf '%q ' "$(basename "$0")" "$@" >>"$STUB_CALLS"; echo >>"$STUB_CALLS"`;
@@ -371,9 +402,10 @@ interface SandboxRun {
 
 /**
  * Renders the single case of the shipped config with a harmless workflow in the temp folder, writes
- * the files its user-data has cloud-init write, and runs its run-case.sh with the stubs first on PATH.
+ * the files its user-data has cloud-init write (the case's into the sandbox case folder, less those
+ * named in `missing`), and runs the runner with the stubs first on PATH.
  */
-function runCaseInSandbox(change: Partial<WorkflowDefinition> = {}): SandboxRun {
+function runCaseInSandbox(change: Partial<WorkflowDefinition> = {}, missing: string[] = []): SandboxRun {
   const workdir = join(temp, 'work');
   const settings = shippedSettings();
   const workflows = settings.workflows!;
@@ -400,9 +432,13 @@ function runCaseInSandbox(change: Partial<WorkflowDefinition> = {}): SandboxRun 
   mkdirSync(join(bucket, 'public-inputs'), { recursive: true });
   writeFileSync(join(bucket, 'public-inputs', 'reference.fa'), '>reference\nACGT\n');
   mkdirSync(caseDir);
-  for (const [path, file] of Object.entries(writtenFiles(read(userDataOf(c))))) {
-    if (path.startsWith('/opt/pushbutton/case/')) writeFileSync(join(caseDir, path.slice('/opt/pushbutton/case/'.length)), file.text);
+  const files = writtenFiles(read(userDataOf(c)));
+  for (const [path, file] of Object.entries(files)) {
+    const name = path.slice(CASE_FILES.length);
+    if (path.startsWith(CASE_FILES) && !missing.includes(name)) writeFileSync(join(caseDir, name), file.text);
   }
+  const runner = join(temp, 'run-case.sh');
+  writeFileSync(runner, files[RUNNER].text, { mode: 0o755 });
   const cloudInitLog = join(temp, 'cloud-init-output.log');
   writeFileSync(cloudInitLog, 'Cloud-init v. 22.4 running modules:final\n');
 
@@ -416,7 +452,7 @@ function runCaseInSandbox(change: Partial<WorkflowDefinition> = {}): SandboxRun 
     PUSHBUTTON_LOG_DIR: logDir,
     PUSHBUTTON_CLOUD_INIT_LOG: cloudInitLog,
   };
-  const { status, output } = runTool('bash', [join(outDir, scriptOf(c))], { cwd: temp, env });
+  const { status, output } = runTool(runner, [], { cwd: temp, env });
   const recorded = existsSync(calls) ? readFileSync(calls, 'utf8').trimEnd().split('\n') : [];
   return { status, output, calls: recorded.map((line) => line.trimEnd()), results: join(bucket, BUCKET, 'results', c.id), workdir, c };
 }
@@ -430,7 +466,7 @@ function markerOf(run: SandboxRun): { name: string; marker: Record<string, unkno
 
 const ISO_UTC = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
 
-describe('run-case.sh in a sandbox', () => {
+describe('the runner in a sandbox', () => {
   it('runs every stage, uploads outputs and logs, marks the case succeeded and shuts down', () => {
     const run = runCaseInSandbox();
     expect(run.status, run.output).toBe(0);
@@ -501,6 +537,14 @@ describe('run-case.sh in a sandbox', () => {
   it("reports timeout's exit code 124 as timed-out", () => {
     const run = runCaseInSandbox({ command: 'exit 124' });
     expect(markerOf(run)).toMatchObject({ name: 'timed-out.json', marker: { status: 'timed-out', exitCode: 124, stage: 'run' } });
+  });
+
+  it('stops before it does anything when case.env cannot be read', () => {
+    const run = runCaseInSandbox({}, ['case.env']);
+    expect(run.status, run.output).toBe(1);
+    expect(run.output).toContain('case.env: No such file or directory');
+    expect(run.calls).toEqual([]);
+    expect(existsSync(run.results)).toBe(false);
   });
 
   it('fails the case when a declared output is missing', () => {

@@ -1,0 +1,50 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, sep } from 'node:path';
+
+export const PLUGIN_NAME = '@pushbutton/nx-plugin';
+
+export interface PluginPackage {
+  dir: string;
+  version: string;
+}
+
+/** This plugin's package folder and version, found from this file wherever the package is installed. */
+export function pluginPackage(): PluginPackage {
+  for (let dir = __dirname; ; dir = dirname(dir)) {
+    const manifest = join(dir, 'package.json');
+    if (existsSync(manifest)) {
+      const { name, version } = JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string; version: string };
+      if (name === PLUGIN_NAME) return { dir, version };
+    }
+    if (dirname(dir) === dir) throw new Error(`Cannot find the package.json of ${PLUGIN_NAME} above ${__dirname}`);
+  }
+}
+
+/**
+ * The folder that holds the starter `config/` and `templates/`: the package's `starters/` when
+ * published, else this repository's own, two levels above the package. One source, so the
+ * starters cannot drift from what the repository runs and tests.
+ */
+export function startersDir(plugin: PluginPackage): string {
+  const packaged = join(plugin.dir, 'starters');
+  if (existsSync(packaged)) return packaged;
+  const repository = join(plugin.dir, '..', '..');
+  if (existsSync(join(repository, 'config', 'project.yaml'))) return repository;
+  throw new Error(`${PLUGIN_NAME} has no starter config: expected ${packaged}/config and ${packaged}/templates`);
+}
+
+/**
+ * The plugin's schemas folder as a config file in `<workspaceRoot>/config` refers to it: inside
+ * the workspace when the plugin's source is (as in Pushbutton's own repository), else where a
+ * package manager links it (a real path into a pnpm store would break on the next upgrade).
+ */
+export function schemasFromConfigDir(workspaceRoot: string, plugin: PluginPackage): string {
+  const path = relative(workspaceRoot, plugin.dir);
+  const insideWorkspace = !path.startsWith('..') && !isAbsolute(path) && !path.split(sep).includes('node_modules');
+  return insideWorkspace ? ['..', ...path.split(sep), 'schemas'].join('/') : `../node_modules/${PLUGIN_NAME}/schemas`;
+}
+
+/** Points a config file's `# yaml-language-server: $schema=...` comment at `schemasDir`. */
+export function withSchemaComment(text: string, schemasDir: string): string {
+  return text.replace(/^(# yaml-language-server: \$schema=).*\/([^/\s]+\.schema\.json)$/m, `$1${schemasDir}/$2`);
+}

@@ -1,0 +1,55 @@
+import { logger, Tree } from '@nx/devkit';
+import { Document } from 'yaml';
+import { pluginPackage, schemasFromConfigDir } from '../plugin-package';
+import { NETWORK_FILE, requirePushbutton, validateConfig, WORKFLOWS_FILE } from '../workspace-config';
+import { addMapEntry } from '../yaml-text';
+import type { WorkflowGeneratorSchema } from './schema';
+
+const DEFAULT_INSTANCE_TYPE = 'm5.xlarge';
+const DEFAULT_TIMEOUT_MINUTES = 240;
+
+/** Adds a workflow to config/workflows.yaml, creating the file if there is none. */
+export function workflowGenerator(tree: Tree, options: WorkflowGeneratorSchema): void {
+  requirePushbutton(tree);
+  const existing = validateConfig(tree).workflows;
+  if (existing?.workflows[options.name]) {
+    throw new Error(`${WORKFLOWS_FILE} already has a workflow named "${options.name}": choose another name.`);
+  }
+  const text = addMapEntry(tree.read(WORKFLOWS_FILE, 'utf-8') ?? newWorkflowsFile(tree), 'workflows', workflowEntry(options));
+  // Throws, with file, line and key, on a value the schema rejects; nothing is written then.
+  validateConfig(tree, { [WORKFLOWS_FILE]: text });
+  tree.write(WORKFLOWS_FILE, text);
+
+  logger.info(
+    `Added workflow ${options.name} to ${WORKFLOWS_FILE}. Run it as a parameter study with:\n` +
+      `  npx nx g @pushbutton/nx-plugin:study <study> --workflow ${options.name} --matrix <parameter.path>=<v1>,<v2>`,
+  );
+  if (!existing && !tree.exists(NETWORK_FILE)) {
+    logger.warn(`The workflow step launches workers in the network step's subnet: add ${NETWORK_FILE} before provisioning.`);
+  }
+}
+
+export default workflowGenerator;
+
+function workflowEntry(options: WorkflowGeneratorSchema): Document {
+  const { name, description, command, workdir } = options;
+  return new Document({
+    [name]: {
+      ...(description !== undefined && { description }),
+      instanceType: options.instanceType ?? DEFAULT_INSTANCE_TYPE,
+      timeoutMinutes: options.timeoutMinutes ?? DEFAULT_TIMEOUT_MINUTES,
+      workdir,
+      command,
+    },
+  });
+}
+
+function newWorkflowsFile(tree: Tree): string {
+  return [
+    `# yaml-language-server: $schema=${schemasFromConfigDir(tree.root, pluginPackage())}/workflows.schema.json`,
+    '# The workflow launch step: command-line workflows, and the cases and parameter studies to run',
+    '# with them. Add workflows with `npx nx g @pushbutton/nx-plugin:workflow`, studies with',
+    '# `npx nx g @pushbutton/nx-plugin:study`.',
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,127 @@
+// 1. Cold rehearsal of all steps, against the floor: `nx run infra:provision:rehearse` in a fresh
+// copy (empty Nx cache, no .pushbutton/; the provider linked from the local mirror) against the same Terraform
+// commands run bare on the same synthesized stacks, two stacks at a time in the same order.
+import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { interleave, measure, median, met, ratio, REHEARSE, RESULT_HEADER, seconds, spread, table } from './lib.mjs';
+
+export const title = '1. Cold rehearsal of all steps, against the floor';
+const TARGET = 1.3;
+const STACKS = ['network', 'core-account', 'core-devices', 'workflow'];
+/** What Pushbutton writes into a stack's working directory besides the synthesized Terraform. */
+const EXTRA_FILES = ['rehearsal_override.tf.json', 'tests/rehearse.tftest.json', 'facts.auto.tfvars.json'];
+const FLOOR_SCRIPT = join(import.meta.dirname, 'terraform-floor.sh');
+
+/** Fresh working directories for the floor, with the files of a finished rehearsal. */
+function layFloor(rehearsed, dir) {
+  for (const stack of STACKS) {
+    const to = join(dir, stack);
+    mkdirSync(join(to, 'tests'), { recursive: true });
+    cpSync(join(rehearsed, `.pushbutton/synth/${stack}/stacks/${stack}/cdk.tf.json`), join(to, 'main.tf.json'));
+    for (const file of EXTRA_FILES) {
+      const from = join(rehearsed, '.pushbutton/rehearse', stack, file);
+      if (existsSync(from)) cpSync(from, join(to, file));
+    }
+  }
+}
+
+/** Where the time of one Pushbutton run went, from run.json. */
+function phases(run) {
+  const applies = run.tasks.filter((t) => /-apply/.test(t.id));
+  const firstApply = Math.min(...applies.map((t) => t.startMs));
+  const lastApply = Math.max(...applies.map((t) => t.endMs));
+  return {
+    'Nx start-up, until the first task starts': Math.min(...run.tasks.map((t) => t.startMs)) - run.startedAt,
+    'start to the first `-apply` (validate, synths)': firstApply - run.startedAt,
+    'first `-apply` start to last `-apply` end': lastApply - firstApply,
+    'last `-apply` end to exit (effects, renders, deliver, provision)': run.endedAt - lastApply,
+  };
+}
+
+export async function run(bench) {
+  const rehearsed = await bench.rehearsedWorkspace();
+  const env = bench.env(rehearsed);
+  const pushbutton = [];
+  const floor = [];
+  const runs = [];
+  const floorTimes = [];
+
+  await interleave(bench.coldRuns, [
+    async (round) => {
+      let ws;
+      const result = await bench.retryingRace('cold rehearsal', async () => {
+        if (ws) bench.dispose(ws);
+        ws = bench.workspace(); // a failed run is redone in a fresh copy: it must start cold
+        return bench.nx(ws, REHEARSE, { name: 'cold-rehearsal' });
+      });
+      const missed = result.tasks.filter((t) => !t.executed).map((t) => t.id);
+      if (missed.length) bench.log(`cold: WARNING: tasks not executed in a cold run: ${missed.join(', ')}`);
+      pushbutton.push(result.wallMs);
+      runs.push(result);
+      bench.log(`cold ${round + 1}/${bench.coldRuns}: Pushbutton ${seconds(result.wallMs)} (${result.tasks.length} tasks)`);
+      bench.dispose(ws);
+    },
+    async (round) => {
+      const dir = join(bench.tmp, `floor-${round}`);
+      const result = await bench.retryingRace('floor', () => {
+        rmSync(dir, { recursive: true, force: true });
+        layFloor(rehearsed.root, dir);
+        return measure('bash', [FLOOR_SCRIPT, dir], { cwd: dir, env, log: bench.logFile('cold-floor') });
+      });
+      floor.push(result.wallMs);
+      const times = {};
+      for (const [, stack, command, secs] of result.output.matchAll(/^timing (\S+) (\S+) (\S+)$/gm)) {
+        times[stack] = { ...times[stack], [command]: Number(secs) * 1000 };
+      }
+      floorTimes.push(times);
+      bench.log(`cold ${round + 1}/${bench.coldRuns}: floor ${seconds(result.wallMs)}`);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  ]);
+
+  const r = median(pushbutton) / median(floor);
+  const n = bench.coldRuns;
+  const results = table(RESULT_HEADER, [
+    ['Pushbutton: `nx run infra:provision:rehearse`, cold', spread(pushbutton), n, '', '', ''],
+    ['Floor: `terraform init, validate, plan, test` bare, same stacks, 2 at a time', spread(floor), n, '', '', ''],
+    ['Pushbutton / floor', '', '', ratio(median(pushbutton), median(floor)), `≤ ${TARGET.toFixed(2)}`, met(r <= TARGET)],
+  ]);
+
+  // Where the time goes: phases of the Pushbutton run, each task, and each stack's Terraform.
+  const phaseNames = Object.keys(phases(runs[0]));
+  const phaseRows = phaseNames.map((name) => [name, seconds(median(runs.map((run) => phases(run)[name])))]);
+  const taskIds = runs[0].tasks.map((t) => t.id);
+  const taskMs = (id) => median(runs.map((run) => run.tasks.find((t) => t.id === id)).filter(Boolean).map((t) => t.endMs - t.startMs));
+  const taskRows = taskIds.map((id) => [`\`${id}\``, seconds(taskMs(id))]);
+  const stackRows = STACKS.map((stack) => {
+    const floorMs = median(floorTimes.map((times) => Object.values(times[stack] ?? {}).reduce((a, b) => a + b, 0)));
+    const commands = ['init', 'validate', 'plan', 'test'].map((c) => seconds(median(floorTimes.map((times) => times[stack]?.[c] ?? 0))));
+    const applyMs = taskMs(`infra:${stack}-apply:rehearse`);
+    return [stack, commands.join(' / '), seconds(floorMs), seconds(applyMs), seconds(applyMs - floorMs)];
+  });
+
+  const races = (label) => bench.races.filter((l) => l === label).length;
+  const raceNote =
+    `Runs that failed on the Terraform plugin cache race (a provider binary vanished while a parallel \`terraform init\` ` +
+    `relinked it in the shared TF_PLUGIN_CACHE_DIR) and were redone: Pushbutton ${races('cold rehearsal')}, floor ${races('floor')}, ` +
+    `warm-up ${races('warm-up rehearsal')}.`;
+  return [
+    `### ${title}`,
+    '',
+    `_Measured ${bench.info.date}; ${n} runs each, interleaved; fresh copy, empty Nx cache; Terraform links the provider from the local mirror._`,
+    '',
+    results,
+    '',
+    raceNote,
+    '',
+    'Where the Pushbutton run spends its time (median over the runs, from `run.json` task times):',
+    '',
+    table(['phase', 'median'], phaseRows),
+    '',
+    table(['task', 'median duration'], taskRows),
+    '',
+    'Each stack: the floor\'s Terraform commands against Pushbutton\'s `-apply` task for it (medians):',
+    '',
+    table(['stack', 'floor init / validate / plan / test', 'floor total', '`-apply` task', 'task − floor'], stackRows),
+  ].join('\n');
+}

@@ -1,0 +1,91 @@
+// 3. Project-graph overhead: `nx show projects` with the plugin registered against the same
+// copy with `"plugins": []` in nx.json, no daemon; with the project graph cache warm, and cleared.
+import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { interleave, median, met, millis, RESULT_HEADER, sh, spread, table } from './lib.mjs';
+
+export const title = '3. Project-graph overhead';
+const TARGET_MS = 150;
+const SHOW = ['show', 'projects'];
+
+/** What the plugin itself costs in one process: loading it and inferring the project (diagnostic). */
+const IN_PROCESS = `
+const start = process.hrtime.bigint();
+const plugin = require(require('node:path').resolve('node_modules/@pushbutton/nx-plugin'));
+Promise.resolve(plugin.createNodesV2[1](['config/project.yaml'], undefined, { workspaceRoot: process.cwd(), nxJsonConfiguration: {} }))
+  .then(() => console.log(Number(process.hrtime.bigint() - start) / 1e6));
+`;
+
+export async function run(bench) {
+  const runs = bench.graphRuns;
+  const withPlugin = bench.workspace();
+  const without = bench.workspace();
+  const nxJson = join(without.root, 'nx.json');
+  writeFileSync(nxJson, JSON.stringify({ ...JSON.parse(readFileSync(nxJson, 'utf8')), plugins: [] }, null, 2) + '\n');
+  without.commit('no plugins');
+  // The plugin as a user gets it, a real folder in node_modules. In this repository it is a workspace
+  // package (node_modules/@pushbutton/nx-plugin links into packages/), which Nx resolves as a local plugin.
+  const installed = bench.workspace();
+  const link = join(installed.root, 'node_modules/@pushbutton/nx-plugin');
+  rmSync(link);
+  cpSync(join(installed.root, 'packages/nx-plugin'), link, { recursive: true });
+
+  const show = (ws, { cleared, env = {} }) => {
+    if (cleared) rmSync(join(ws.root, '.nx/workspace-data'), { recursive: true, force: true });
+    return bench.nx(ws, SHOW, { name: 'show-projects', env });
+  };
+  const notIsolated = { NX_ISOLATE_PLUGINS: 'false' };
+  const arms = {
+    plugin: { ws: withPlugin, label: 'plugin registered, a workspace package (this repository)' },
+    none: { ws: without, label: '`"plugins": []`' },
+    installed: { ws: installed, label: 'plugin registered, installed as a package (a folder in node_modules, as users get it)' },
+    pluginInProcess: { ws: withPlugin, env: notIsolated, label: 'Diagnostic: plugin registered, `NX_ISOLATE_PLUGINS=false`', diagnostic: true },
+    noneInProcess: { ws: without, env: notIsolated, label: 'Diagnostic: `"plugins": []`, `NX_ISOLATE_PLUGINS=false`', diagnostic: true },
+  };
+  for (const arm of Object.values(arms)) {
+    const projects = (await show(arm.ws, { cleared: false, env: arm.env })).output;
+    if (/^infra$/m.test(projects) !== (arm.ws !== without)) throw new Error(`graph: ${arm.label}: infra ${arm.ws === without ? 'listed' : 'missing'}`);
+  }
+
+  const rows = [];
+  for (const cleared of [false, true]) {
+    const cache = cleared ? 'cleared' : 'warm';
+    const measured = Object.entries(arms).filter(([, arm]) => !cleared || !arm.diagnostic);
+    const times = Object.fromEntries(measured.map(([name]) => [name, []]));
+    await interleave(
+      runs,
+      measured.map(([name, arm]) => async () => times[name].push((await show(arm.ws, { cleared, env: arm.env })).wallMs)),
+    );
+    const diff = median(times.plugin) - median(times.none);
+    bench.log(`graph (${cache} cache): plugin ${millis(median(times.plugin))}, none ${millis(median(times.none))}, difference ${millis(diff)}`);
+    const row = (name) => [`${arms[name].label}, graph cache ${cache}`, spread(times[name], millis), runs, '', '', ''];
+    const overhead = (label, a, b) => [label, `+${millis(median(a) - median(b))}`, '', (median(a) / median(b)).toFixed(2), '', ''];
+    const installedDiff = median(times.installed) - median(times.none);
+    rows.push(
+      row('installed'),
+      row('plugin'),
+      row('none'),
+      [`**Overhead of the plugin installed as a package, graph cache ${cache}**`, `+${millis(installedDiff)}`, '', (median(times.installed) / median(times.none)).toFixed(2), `< ${TARGET_MS} ms`, met(installedDiff < TARGET_MS)],
+      [`**Overhead of the plugin as a workspace package, graph cache ${cache}**`, `+${millis(diff)}`, '', (median(times.plugin) / median(times.none)).toFixed(2), `< ${TARGET_MS} ms`, met(diff < TARGET_MS)],
+    );
+    if (!cleared) {
+      const inProcess = [];
+      for (let i = 0; i < runs; i++) inProcess.push(Number(sh(process.execPath, ['-e', IN_PROCESS], { cwd: withPlugin.root }).trim()));
+      rows.push(
+        row('pluginInProcess'),
+        row('noneInProcess'),
+        overhead('Diagnostic: overhead of the plugin, `NX_ISOLATE_PLUGINS=false` on both', times.pluginInProcess, times.noneInProcess),
+        ['Diagnostic: the plugin alone, in one process: `require` + `createNodesV2`', spread(inProcess, millis), runs, '', '', ''],
+      );
+    }
+  }
+  for (const ws of [withPlugin, without, installed]) bench.dispose(ws);
+
+  return [
+    `### ${title}`,
+    '',
+    `_Measured ${bench.info.date}; ${runs} runs of each, interleaved, \`NX_DAEMON=false\`; "cleared" removes \`.nx/workspace-data\` before each run._`,
+    '',
+    table(RESULT_HEADER, rows),
+  ].join('\n');
+}

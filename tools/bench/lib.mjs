@@ -1,0 +1,317 @@
+// Shared helpers of the benchmark suite: temporary workspaces, running and timing processes,
+// medians, markdown tables, and the results section of docs/performance.md.
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO = join(dirname(fileURLToPath(import.meta.url)), '../..');
+export const NX_BIN = 'node_modules/nx/dist/bin/nx.js';
+export const REHEARSE = ['run', 'infra:provision:rehearse'];
+/** How Nx loads executors: @swc-node/register with the workspace's tsconfig.base.json. */
+export const TRANSPILER = ['-r', '@swc-node/register'];
+
+// The e2e tests' temporary git copy of the workspace (TypeScript): loaded through the transpiler
+// in this orchestrating process only; no measured command pays for it.
+const require = createRequire(import.meta.url);
+require('@swc-node/register');
+const { TempWorkspace } = require('../../packages/nx-plugin/test/e2e/temp-workspace.ts');
+
+// ---------------------------------------------------------------------------------------------
+// Statistics and formatting
+
+export const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+export const seconds = (ms) => (ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${(ms / 1000).toFixed(2)} s`);
+export const millis = (ms) => `${Math.round(ms)} ms`;
+export const megabytes = (kb) => `${Math.round(kb / 1024)} MB`;
+/** "12.3 s (11.9–13.0)": the median, and the range of the runs. */
+export const spread = (values, format = seconds) =>
+  values.length > 1 ? `${format(median(values))} (${format(Math.min(...values))}–${format(Math.max(...values))})` : format(values[0]);
+export const ratio = (a, b) => (a / b).toFixed(2);
+export const met = (ok) => (ok ? 'yes' : '**no**');
+
+/** A markdown table: `rows` are arrays of cells. */
+export function table(header, rows) {
+  const line = (cells) => `| ${cells.map((c) => String(c ?? '').replace(/\|/g, '\\|')).join(' | ')} |`;
+  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
+}
+/** The table every benchmark leads with. */
+export const RESULT_HEADER = ['what', 'median (min–max)', 'runs', 'ratio', 'target', 'met?'];
+
+// ---------------------------------------------------------------------------------------------
+// Running processes
+
+/** Runs a command to completion; throws with its output on failure. */
+export function sh(command, args, options = {}) {
+  return execFileSync(command, args, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, stdio: ['ignore', 'pipe', 'pipe'], ...options });
+}
+
+/** The sum of the resident memory (KB) of a process and all its descendants, now. */
+function treeRssKb(rootPid) {
+  const children = new Map();
+  const rss = new Map();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const ppid = Number(fields[1]);
+      if (!children.has(ppid)) children.set(ppid, []);
+      children.get(ppid).push(Number(entry));
+      rss.set(Number(entry), Number(fields[21]) * 4);
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  let total = 0;
+  const stack = [rootPid];
+  while (stack.length) {
+    const pid = stack.pop();
+    total += rss.get(pid) ?? 0;
+    stack.push(...(children.get(pid) ?? []));
+  }
+  return total;
+}
+
+/**
+ * Runs a command under GNU time: wall time (ms, measured here), peak RSS of the largest process of
+ * its tree (KB, from time), and, with `sampleTree`, the peak of the whole tree's RSS (sampled every 50 ms).
+ * Output goes to `log`. Throws if the command fails, with the end of its output.
+ */
+export function measure(command, args, { cwd, env, log, sampleTree = false }) {
+  const timeFile = `${log}.time`;
+  mkdirSync(dirname(log), { recursive: true });
+  writeFileSync(log, `$ ${command} ${args.join(' ')}\n`);
+  return new Promise((resolve, reject) => {
+    const startedAt = Date.now();
+    const start = process.hrtime.bigint();
+    const child = spawn('/usr/bin/time', ['-o', timeFile, '-f', '%e %M', command, ...args], {
+      cwd,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const chunks = [];
+    child.stdout.on('data', (d) => chunks.push(d));
+    child.stderr.on('data', (d) => chunks.push(d));
+    let treeKb = 0;
+    const sampler = sampleTree ? setInterval(() => (treeKb = Math.max(treeKb, treeRssKb(child.pid))), 50) : null;
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const wallMs = Number(process.hrtime.bigint() - start) / 1e6;
+      if (sampler) clearInterval(sampler);
+      const output = Buffer.concat(chunks).toString('utf8');
+      writeFileSync(log, output, { flag: 'a' });
+      const [, maxRss] = (existsSync(timeFile) ? readFileSync(timeFile, 'utf8').trim().split('\n').at(-1) : '0 0').split(' ');
+      if (code !== 0) {
+        const error = new Error(`${command} ${args.join(' ')} failed (exit ${code}) in ${cwd}; log: ${log}\n${output.slice(-3000)}`);
+        error.output = output;
+        reject(error);
+        return;
+      }
+      resolve({ startedAt, endedAt: startedAt + wallMs, wallMs, maxRssKb: Number(maxRss), treeRssKb: treeKb || undefined, output });
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The environment, temporary folders and workspaces
+
+/**
+ * Whether a run failed on the plugin cache race: with `-plugin-dir` and a shared TF_PLUGIN_CACHE_DIR,
+ * every `terraform init` replaces the cache's link to the provider, so a Terraform starting the
+ * provider at that moment in a parallel task finds no file, or two inits collide on the link.
+ */
+export const pluginCacheRace = (error) =>
+  /fork\/exec \S*terraform-provider-\S+: no such file or directory/.test(error?.output ?? '') ||
+  /Error while installing \S+ v[\d.]+: failed to create directory[\s\S]{0,400}?file exists/.test(error?.output ?? '');
+
+/** The Terraform provider mirror: $PUSHBUTTON_TF_PLUGIN_DIR, else what tools/ci/find-provider-mirror.sh finds. */
+function pluginDir() {
+  if (process.env.PUSHBUTTON_TF_PLUGIN_DIR) return process.env.PUSHBUTTON_TF_PLUGIN_DIR;
+  const version = JSON.parse(readFileSync(join(REPO, 'node_modules/@cdktf/provider-aws/package.json'), 'utf8')).cdktf.provider.version;
+  const found = sh('bash', [join(REPO, 'tools/ci/find-provider-mirror.sh'), version]).trim();
+  if (!found) throw new Error(`No filesystem mirror of hashicorp/aws ${version} found; set PUSHBUTTON_TF_PLUGIN_DIR.`);
+  return found;
+}
+
+/** Everything a benchmark needs: options, its temporary folder, workspaces, and progress output. */
+export class Bench {
+  constructor({ runs, coldRuns, keep }) {
+    this.runs = runs;
+    this.coldRuns = coldRuns;
+    this.keep = keep;
+    this.tmp = mkdtempSync(join(tmpdir(), 'pushbutton-bench-'));
+    this.tfPluginCache = join(this.tmp, 'tf-plugin-cache');
+    this.pluginDir = pluginDir();
+    this.workspaces = [];
+    this.logCount = 0;
+    this.rehearsed = undefined;
+    /** Runs that failed on the plugin cache race and were redone, by label. */
+    this.races = [];
+  }
+
+  log(message) {
+    process.stdout.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+  }
+
+  /** A file name for a command's log, in order. */
+  logFile(name) {
+    return join(this.tmp, 'logs', `${String(++this.logCount).padStart(3, '0')}-${name}.log`);
+  }
+
+  /** A fresh temporary git copy of the workspace (empty Nx cache, no .pushbutton/), inside the bench's folder. */
+  workspace() {
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = this.tmp;
+    try {
+      const ws = TempWorkspace.create();
+      this.workspaces.push(ws);
+      return ws;
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+    }
+  }
+
+  dispose(ws) {
+    if (this.keep) return;
+    ws.dispose();
+    this.workspaces = this.workspaces.filter((w) => w !== ws);
+  }
+
+  /** The environment of every Nx and Terraform run: no daemon, no cloud, the copy's own Nx cache, offline Terraform. */
+  env(ws, extra = {}) {
+    const env = ws.env({
+      PUSHBUTTON_TF_PLUGIN_DIR: this.pluginDir,
+      TF_PLUGIN_CACHE_DIR: this.tfPluginCache,
+      ...extra,
+    });
+    if (env.TF_CLI_CONFIG_FILE && !existsSync(env.TF_CLI_CONFIG_FILE)) delete env.TF_CLI_CONFIG_FILE;
+    for (const key of Object.keys(env)) if (key.startsWith('npm_')) delete env[key];
+    mkdirSync(this.tfPluginCache, { recursive: true });
+    return env;
+  }
+
+  /** `nx <args>` in the copy, timed; with the tasks of run.json (taskId → cacheStatus, and timings). */
+  async nx(ws, args, { name = 'nx', env = {} } = {}) {
+    rmSync(join(ws.cacheDir, 'run.json'), { force: true });
+    const result = await measure(process.execPath, [NX_BIN, ...args], { cwd: ws.root, env: this.env(ws, env), log: this.logFile(name) });
+    return { ...result, ...lastRun(ws.cacheDir) };
+  }
+
+  /** Runs `attempt` again (at most twice more) when it failed on the plugin cache race; counts each such failure under `label`. */
+  async retryingRace(label, attempt) {
+    for (let tries = 1; ; tries++) {
+      try {
+        return await attempt();
+      } catch (error) {
+        if (!pluginCacheRace(error) || tries === 3) throw error;
+        this.races.push(label);
+        this.log(`${label}: failed on the Terraform plugin cache race (a provider vanished during a parallel init); running it again`);
+      }
+    }
+  }
+
+  /**
+   * A copy that has been rehearsed once: the TF plugin cache is warm, and every task's output
+   * is in its Nx cache. Shared by the benchmarks of one suite run (the one-key change runs last).
+   */
+  async rehearsedWorkspace() {
+    if (!this.rehearsed) {
+      const ws = this.workspace();
+      this.log('warm-up: a first rehearsal in a fresh copy (fills the Terraform plugin cache)');
+      const run = await this.retryingRace('warm-up rehearsal', () => this.nx(ws, REHEARSE, { name: 'warm-up-rehearsal' }));
+      this.log(`warm-up: ${seconds(run.wallMs)}, ${run.tasks.length} tasks`);
+      this.rehearsed = ws;
+    }
+    return this.rehearsed;
+  }
+
+  cleanup() {
+    if (this.keep) {
+      this.log(`kept ${this.tmp}`);
+      return;
+    }
+    for (const ws of this.workspaces) ws.dispose();
+    rmSync(this.tmp, { recursive: true, force: true });
+  }
+}
+
+/** The tasks of the last Nx run, from run.json in the cache folder. */
+export function lastRun(cacheDir) {
+  const file = join(cacheDir, 'run.json');
+  if (!existsSync(file)) return { tasks: [], run: undefined };
+  const { run, tasks } = JSON.parse(readFileSync(file, 'utf8'));
+  return {
+    run,
+    tasks: tasks.map((t) => ({
+      id: t.taskId,
+      status: t.cacheStatus,
+      executed: t.cacheStatus === 'cache-miss',
+      startMs: Date.parse(t.startTime),
+      endMs: Date.parse(t.endTime),
+    })),
+  };
+}
+
+/** Runs `fns` (async functions of the round number) in rounds, alternating which goes first, so drift hits each alike. */
+export async function interleave(rounds, fns) {
+  for (let round = 0; round < rounds; round++) {
+    const order = round % 2 ? [...fns].reverse() : fns;
+    for (const fn of order) await fn(round);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The machine, and docs/performance.md
+
+export function machine() {
+  const version = (cmd, args, pick) => {
+    try {
+      return pick(sh(cmd, args));
+    } catch {
+      return 'not found';
+    }
+  };
+  return {
+    cpus: `${cpus().length} × ${cpus()[0]?.model?.trim() ?? 'unknown CPU'}`,
+    memory: `${Math.round(totalmem() / 2 ** 30)} GiB`,
+    node: process.version,
+    terraform: version('terraform', ['version', '-json'], (out) => JSON.parse(out).terraform_version),
+    nx: JSON.parse(readFileSync(join(REPO, 'node_modules/nx/package.json'), 'utf8')).version,
+    date: new Date().toISOString().replace('T', ' ').slice(0, 16) + ' UTC',
+  };
+}
+
+const DOC = join(REPO, 'docs/performance.md');
+const START = '<!-- bench:start -->';
+const END = '<!-- bench:end -->';
+const BLOCK = /<!-- bench:block ([\w-]+) -->\n/;
+
+/**
+ * Rewrites the results section between the markers: the machine line, then one block per
+ * benchmark in `order`; a benchmark not run this time keeps the block it had.
+ */
+export function writeResults(order, blocks, info) {
+  const doc = readFileSync(DOC, 'utf8');
+  const start = doc.indexOf(START);
+  const end = doc.indexOf(END);
+  if (start < 0 || end < start) throw new Error(`${DOC} lacks the ${START} and ${END} markers`);
+  const old = new Map();
+  const parts = doc.slice(start + START.length, end).split(BLOCK);
+  for (let i = 1; i < parts.length; i += 2) old.set(parts[i], parts[i + 1].trim());
+  const head =
+    `Last run: ${info.date}, on ${info.cpus}, ${info.memory}; Node ${info.node}, Terraform ${info.terraform}, Nx ${info.nx}. ` +
+    `Each block says when it was measured.`;
+  const body = order
+    .filter((id) => blocks[id] ?? old.has(id))
+    .map((id) => `<!-- bench:block ${id} -->\n${(blocks[id] ?? old.get(id)).trim()}`)
+    .join('\n\n');
+  writeFileSync(DOC, `${doc.slice(0, start)}${START}\n${head}\n\n${body}\n${doc.slice(end)}`);
+}

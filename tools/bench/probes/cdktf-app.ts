@@ -1,0 +1,7 @@
+// The same app for the cdktf CLI (`cdktf synth` runs it): the stack Pushbutton builds, from the
+// same config, in an App whose outdir the CLI chooses. BENCH_WORKSPACE and BENCH_STACK say which.
+import { loadConfig } from '@pushbutton/nx-plugin/src/config/load-config';
+import { buildStack } from '@pushbutton/stacks';
+
+const { app } = buildStack(process.env.BENCH_STACK!, loadConfig(process.env.BENCH_WORKSPACE!, 'config'));
+app.synth();

@@ -1,0 +1,119 @@
+// 4. Synth of each stack: the synth task's process (`synthesize()` with `loadConfig()` under the
+// transpiler Nx loads executors with), the whole `nx run infra:<stack>-synth`, and `cdktf synth`
+// (the cdktf CLI, from a temporary install) of an app that builds the same stack.
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { interleave, measure, median, megabytes, met, millis, ratio, REPO, RESULT_HEADER, sh, spread, table, TRANSPILER } from './lib.mjs';
+
+export const title = '4. Synth of each stack';
+const STACKS = ['network', 'core-account', 'core-devices', 'workflow'];
+const TARGET_KB = 150 * 1024;
+const CDKTF_VERSION = JSON.parse(readFileSync(join(REPO, 'node_modules/cdktf/package.json'), 'utf8')).version;
+const CDKTF_PREFIX = process.env.PUSHBUTTON_BENCH_CDKTF_PREFIX ?? '/tmp/pushbutton-bench-cdktf';
+
+/** The cdktf CLI, installed into a folder outside the repo on first use. */
+function cdktfCli(bench) {
+  const bin = join(CDKTF_PREFIX, 'node_modules/cdktf-cli/bundle/bin/cdktf');
+  if (!existsSync(bin)) {
+    bench.log(`synth: installing cdktf-cli@${CDKTF_VERSION} into ${CDKTF_PREFIX} (outside the repo)`);
+    sh('npm', ['install', '--prefix', CDKTF_PREFIX, `cdktf-cli@${CDKTF_VERSION}`, '--no-audit', '--no-fund'], { stdio: 'ignore' });
+  }
+  return bin;
+}
+
+/** A cdktf project whose app builds the stack with Pushbutton's code, through the same transpiler. */
+function cdktfProject(bench, ws) {
+  const dir = join(bench.tmp, 'cdktf-app');
+  mkdirSync(dir, { recursive: true });
+  symlinkSync(join(ws.root, 'node_modules'), join(dir, 'node_modules'));
+  const app = `node ${TRANSPILER.join(' ')} ${join(ws.root, 'tools/bench/probes/cdktf-app.ts')}`;
+  writeFileSync(join(dir, 'cdktf.json'), JSON.stringify({ language: 'typescript', app, terraformProviders: [], terraformModules: [], context: {} }, null, 2));
+  return dir;
+}
+
+const probeMarks = (output) => JSON.parse(/^BENCH (.*)$/m.exec(output)[1]);
+
+export async function run(bench) {
+  const ws = bench.workspace();
+  const cli = cdktfCli(bench);
+  const project = cdktfProject(bench, ws);
+  const probeEnv = bench.env(ws, { SWC_NODE_PROJECT: join(ws.root, 'tsconfig.base.json') });
+  const cliEnv = { ...probeEnv, CHECKPOINT_DISABLE: '1', CI: '1' };
+  const n = bench.runs;
+  const rows = [];
+  const memoryRows = [];
+  const phaseRows = [];
+
+  for (const stack of STACKS) {
+    const times = { probe: [], nx: [], cli: [] };
+    const rss = { probe: [], cli: [] };
+    const marks = [];
+    const env = { ...cliEnv, BENCH_WORKSPACE: ws.root, BENCH_STACK: stack };
+    const probe = () => measure(process.execPath, [...TRANSPILER, 'tools/bench/probes/synth.ts', stack], { cwd: ws.root, env: probeEnv, log: bench.logFile(`synth-${stack}`) });
+    const cdktf = (sampleTree = false) => measure(cli, ['synth'], { cwd: project, env, log: bench.logFile(`cdktf-synth-${stack}`), sampleTree });
+    // Warm-up (file cache, the transpiler's cache), and the check that both make the same Terraform.
+    await probe();
+    await cdktf();
+    const ours = readFileSync(join(ws.root, `.pushbutton/synth/${stack}/stacks/${stack}/cdk.tf.json`), 'utf8');
+    const theirs = readFileSync(join(project, `cdktf.out/stacks/${stack}/cdk.tf.json`), 'utf8');
+    const same = ours === theirs ? 'yes' : '**no**';
+
+    await interleave(n, [
+      async () => {
+        const result = await probe();
+        times.probe.push(result.wallMs);
+        rss.probe.push(result.maxRssKb);
+        marks.push(probeMarks(result.output));
+      },
+      async () => {
+        const result = await bench.nx(ws, ['run', `infra:${stack}-synth`, '--skip-nx-cache', '--excludeTaskDependencies'], { name: `nx-synth-${stack}` });
+        times.nx.push(result.wallMs);
+      },
+      async () => {
+        const result = await cdktf();
+        times.cli.push(result.wallMs);
+        rss.cli.push(result.maxRssKb);
+      },
+    ]);
+    // The CLI's whole process tree, sampled (separately: sampling costs CPU).
+    const tree = await cdktf(true);
+    rmSync(join(project, 'cdktf.out'), { recursive: true, force: true });
+    bench.log(`synth ${stack}: task ${millis(median(times.probe))}, nx run ${millis(median(times.nx))}, cdktf synth ${millis(median(times.cli))}`);
+
+    const cliMs = median(times.cli);
+    const vsCli = (values) => [ratio(median(values), cliMs), '< 1.00 (faster than the CLI)', met(median(values) < cliMs)];
+    rows.push(
+      [`${stack}: the synth task's process (\`synthesize()\` + \`loadConfig()\`, transpiler)`, spread(times.probe, millis), n, ...vsCli(times.probe)],
+      [`${stack}: \`nx run infra:${stack}-synth --skip-nx-cache\``, spread(times.nx, millis), n, ...vsCli(times.nx)],
+      [`${stack}: \`cdktf synth\` (CLI ${CDKTF_VERSION}, same app; same JSON: ${same})`, spread(times.cli, millis), n, '', '', ''],
+    );
+    memoryRows.push([
+      stack,
+      spread(rss.probe, megabytes),
+      '< 150 MB',
+      met(median(rss.probe) < TARGET_KB),
+      spread(rss.cli, megabytes),
+      tree.treeRssKb ? megabytes(tree.treeRssKb) : 'n/a',
+    ]);
+    const phase = (i) => median(marks.map((m) => m[i].ms - (i ? m[i - 1].ms : 0)));
+    const rssAt = (i) => median(marks.map((m) => m[i].rssKb));
+    phaseRows.push([stack, ...marks[0].map((_, i) => `${millis(phase(i))}, ${megabytes(rssAt(i))}`), megabytes(median(marks.map((m) => m.at(-1).maxRssKb)))]);
+  }
+  bench.dispose(ws);
+
+  return [
+    `### ${title}`,
+    '',
+    `_Measured ${bench.info.date}; ${n} runs of each, interleaved, after one warm-up of each; ratio = median / median of \`cdktf synth\`._`,
+    '',
+    table(RESULT_HEADER, rows),
+    '',
+    'Peak memory (median of the same runs; the CLI\'s whole tree from one extra run, sampled every 50 ms):',
+    '',
+    table(['stack', 'synth task process, peak RSS', 'target', 'met?', '`cdktf synth`, largest process', '`cdktf synth`, all processes'], memoryRows),
+    '',
+    'The synth task\'s process by phase (median time of the phase, and RSS at its end):',
+    '',
+    table(['stack', 'node + transpiler start', 'imports (cdktf, provider, config code)', '`loadConfig()`', '`synthesize()`', 'peak RSS'], phaseRows),
+  ].join('\n');
+}
