@@ -48,12 +48,8 @@ export async function run(bench) {
 
   await interleave(bench.coldRuns, [
     async (round) => {
-      let ws;
-      const result = await bench.retryingRace('cold rehearsal', async () => {
-        if (ws) bench.dispose(ws);
-        ws = bench.workspace(); // a failed run is redone in a fresh copy: it must start cold
-        return bench.nx(ws, REHEARSE, { name: 'cold-rehearsal' });
-      });
+      const ws = bench.workspace();
+      const result = await bench.nx(ws, REHEARSE, { name: 'cold-rehearsal' });
       const missed = result.tasks.filter((t) => !t.executed).map((t) => t.id);
       if (missed.length) bench.log(`cold: WARNING: tasks not executed in a cold run: ${missed.join(', ')}`);
       pushbutton.push(result.wallMs);
@@ -63,11 +59,8 @@ export async function run(bench) {
     },
     async (round) => {
       const dir = join(bench.tmp, `floor-${round}`);
-      const result = await bench.retryingRace('floor', () => {
-        rmSync(dir, { recursive: true, force: true });
-        layFloor(rehearsed.root, dir);
-        return measure('bash', [FLOOR_SCRIPT, dir], { cwd: dir, env, log: bench.logFile('cold-floor') });
-      });
+      layFloor(rehearsed.root, dir);
+      const result = await measure('bash', [FLOOR_SCRIPT, dir], { cwd: dir, env, log: bench.logFile('cold-floor') });
       floor.push(result.wallMs);
       const times = {};
       for (const [, stack, command, secs] of result.output.matchAll(/^timing (\S+) (\S+) (\S+)$/gm)) {
@@ -100,19 +93,12 @@ export async function run(bench) {
     return [stack, commands.join(' / '), seconds(floorMs), seconds(applyMs), seconds(applyMs - floorMs)];
   });
 
-  const races = (label) => bench.races.filter((l) => l === label).length;
-  const raceNote =
-    `Runs that failed on the Terraform plugin cache race (a provider binary vanished while a parallel \`terraform init\` ` +
-    `relinked it in the shared TF_PLUGIN_CACHE_DIR) and were redone: Pushbutton ${races('cold rehearsal')}, floor ${races('floor')}, ` +
-    `warm-up ${races('warm-up rehearsal')}.`;
   return [
     `### ${title}`,
     '',
     `_Measured ${bench.info.date}; ${n} runs each, interleaved; fresh copy, empty Nx cache; Terraform links the provider from the local mirror._`,
     '',
     results,
-    '',
-    raceNote,
     '',
     'Where the Pushbutton run spends its time (median over the runs, from `run.json` task times):',
     '',

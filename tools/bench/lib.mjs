@@ -122,15 +122,6 @@ export function measure(command, args, { cwd, env, log, sampleTree = false }) {
 // ---------------------------------------------------------------------------------------------
 // The environment, temporary folders and workspaces
 
-/**
- * Whether a run failed on the plugin cache race: with `-plugin-dir` and a shared TF_PLUGIN_CACHE_DIR,
- * every `terraform init` replaces the cache's link to the provider, so a Terraform starting the
- * provider at that moment in a parallel task finds no file, or two inits collide on the link.
- */
-export const pluginCacheRace = (error) =>
-  /fork\/exec \S*terraform-provider-\S+: no such file or directory/.test(error?.output ?? '') ||
-  /Error while installing \S+ v[\d.]+: failed to create directory[\s\S]{0,400}?file exists/.test(error?.output ?? '');
-
 /** The Terraform provider mirror: $PUSHBUTTON_TF_PLUGIN_DIR, else what tools/ci/find-provider-mirror.sh finds. */
 function pluginDir() {
   if (process.env.PUSHBUTTON_TF_PLUGIN_DIR) return process.env.PUSHBUTTON_TF_PLUGIN_DIR;
@@ -147,13 +138,10 @@ export class Bench {
     this.coldRuns = coldRuns;
     this.keep = keep;
     this.tmp = mkdtempSync(join(tmpdir(), 'pushbutton-bench-'));
-    this.tfPluginCache = join(this.tmp, 'tf-plugin-cache');
     this.pluginDir = pluginDir();
     this.workspaces = [];
     this.logCount = 0;
     this.rehearsed = undefined;
-    /** Runs that failed on the plugin cache race and were redone, by label. */
-    this.races = [];
   }
 
   log(message) {
@@ -189,12 +177,10 @@ export class Bench {
   env(ws, extra = {}) {
     const env = ws.env({
       PUSHBUTTON_TF_PLUGIN_DIR: this.pluginDir,
-      TF_PLUGIN_CACHE_DIR: this.tfPluginCache,
       ...extra,
     });
     if (env.TF_CLI_CONFIG_FILE && !existsSync(env.TF_CLI_CONFIG_FILE)) delete env.TF_CLI_CONFIG_FILE;
     for (const key of Object.keys(env)) if (key.startsWith('npm_')) delete env[key];
-    mkdirSync(this.tfPluginCache, { recursive: true });
     return env;
   }
 
@@ -205,28 +191,15 @@ export class Bench {
     return { ...result, ...lastRun(ws.cacheDir) };
   }
 
-  /** Runs `attempt` again (at most twice more) when it failed on the plugin cache race; counts each such failure under `label`. */
-  async retryingRace(label, attempt) {
-    for (let tries = 1; ; tries++) {
-      try {
-        return await attempt();
-      } catch (error) {
-        if (!pluginCacheRace(error) || tries === 3) throw error;
-        this.races.push(label);
-        this.log(`${label}: failed on the Terraform plugin cache race (a provider vanished during a parallel init); running it again`);
-      }
-    }
-  }
-
   /**
-   * A copy that has been rehearsed once: the TF plugin cache is warm, and every task's output
-   * is in its Nx cache. Shared by the benchmarks of one suite run (the one-key change runs last).
+   * A copy that has been rehearsed once: every task's output is in its Nx cache, and the disk
+   * cache holds the provider. Shared by the benchmarks of one suite run (the one-key change runs last).
    */
   async rehearsedWorkspace() {
     if (!this.rehearsed) {
       const ws = this.workspace();
-      this.log('warm-up: a first rehearsal in a fresh copy (fills the Terraform plugin cache)');
-      const run = await this.retryingRace('warm-up rehearsal', () => this.nx(ws, REHEARSE, { name: 'warm-up-rehearsal' }));
+      this.log('warm-up: a first rehearsal in a fresh copy');
+      const run = await this.nx(ws, REHEARSE, { name: 'warm-up-rehearsal' });
       this.log(`warm-up: ${seconds(run.wallMs)}, ${run.tasks.length} tasks`);
       this.rehearsed = ws;
     }

@@ -8,7 +8,7 @@
 const { existsSync } = require('node:fs');
 const { dirname, join, relative, sep } = require('node:path');
 const { paths } = require('./paths');
-const { PROJECT_CONFIG_FILE, STEPS } = require('./steps');
+const { CONFIG_DIR, DEFAULT_PROJECT_NAME, PROJECT_CONFIG_FILE, STEPS } = require('./steps');
 
 /** @typedef {import('@nx/devkit').TargetConfiguration} TargetConfiguration */
 /** @typedef {import('@nx/devkit').CreateNodesContextV2} CreateNodesContext */
@@ -235,7 +235,7 @@ function inferInfraProject(configFile, options, context) {
   return {
     projects: {
       [root]: {
-        name: options?.projectName ?? 'infra',
+        name: options?.projectName ?? DEFAULT_PROJECT_NAME,
         root,
         projectType: 'application',
         tags: ['pushbutton'],
@@ -249,7 +249,7 @@ function inferInfraProject(configFile, options, context) {
 
 /** @type {import('@nx/devkit').CreateNodesV2<PushbuttonPluginOptions>} */
 const createNodes = [
-  `config/${PROJECT_CONFIG_FILE}`,
+  `${CONFIG_DIR}/${PROJECT_CONFIG_FILE}`,
   // The batched form, as createNodesFromFiles would build it; requiring @nx/devkit
   // for that helper alone would cost more than the rest of inference together.
   async (configFiles, options, context) => configFiles.map((file) => [file, inferInfraProject(file, options, context)]),

@@ -129,7 +129,10 @@ const STEPS = [
   },
 ];
 
-/** The settings every step reads. */
+/** The folder the plugin infers the project from, and the settings every step reads, in it. */
+const CONFIG_DIR = 'config';
 const PROJECT_CONFIG_FILE = 'project.yaml';
+/** The project's name when the plugin's options give none. */
+const DEFAULT_PROJECT_NAME = 'infra';
 
-module.exports = { STEPS, PROJECT_CONFIG_FILE };
+module.exports = { STEPS, CONFIG_DIR, PROJECT_CONFIG_FILE, DEFAULT_PROJECT_NAME };

@@ -8,7 +8,7 @@ import { IotThingGroup } from '@cdktf/provider-aws/lib/iot-thing-group';
 import { IotThingGroupMembership } from '@cdktf/provider-aws/lib/iot-thing-group-membership';
 import { IotThingPrincipalAttachment } from '@cdktf/provider-aws/lib/iot-thing-principal-attachment';
 import { PushbuttonStack } from './pushbutton-stack';
-import { ClientDevice, CoreDevice, required, Settings } from './settings';
+import { CertifiedThing, ClientDevice, CoreDevice, required, Settings } from './settings';
 
 interface Statement {
   Action: string[];
@@ -70,16 +70,6 @@ function clientDevicePolicy(region: string, thingName: string, topic: string): s
 
 /** Construct ids and variable names take a device name with hyphens as underscores. */
 const snakeCase = (name: string) => name.replace(/-/g, '_');
-
-/** What the outputs tell of one device's thing, certificate and policy. */
-interface CertifiedThing {
-  thing_name: string;
-  thing_arn: string;
-  certificate_id: string;
-  certificate_arn: string;
-  certificate_pem: string;
-  policy_name: string;
-}
 
 /**
  * The core devices and client devices as IoT things, each with a certificate made from

@@ -171,3 +171,13 @@ export function required<K extends keyof Settings>(settings: Settings, key: K, f
   if (!part) throw new Error(`This stack needs config/${file}, which does not exist.`);
   return part as NonNullable<Settings[K]>;
 }
+
+/** What the core-devices stack outputs of one device's thing, certificate and policy (its facts). */
+export interface CertifiedThing {
+  thing_name: string;
+  thing_arn: string;
+  certificate_id: string;
+  certificate_arn: string;
+  certificate_pem: string;
+  policy_name: string;
+}

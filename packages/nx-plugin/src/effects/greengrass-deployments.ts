@@ -16,7 +16,7 @@ import {
   paginateListClientDevicesAssociatedWithCoreDevice,
   ResourceNotFoundException,
 } from '@aws-sdk/client-greengrassv2';
-import type { ClientDevice, CoreSettings, ProjectSettings } from '@pushbutton/stacks';
+import type { CertifiedThing, ClientDevice, CoreSettings, ProjectSettings } from '@pushbutton/stacks';
 import { projectTags } from '@pushbutton/stacks/src/settings';
 import stableStringify from 'json-stable-stringify';
 import type { Effect, EffectContext } from './effect';
@@ -26,21 +26,12 @@ import { greengrassClient } from './greengrass-account';
 export const SPEC_TAG = 'pushbutton:spec';
 const CLIENT_DEVICE_AUTH = 'aws.greengrass.clientdevices.Auth';
 
-/** What the core-devices stack tells of one device. */
-export type CertifiedThingFacts = {
-  thing_name: string;
-  thing_arn: string;
-  certificate_id: string;
-  certificate_arn: string;
-  certificate_pem: string;
-  policy_name: string;
-};
-
+/** What the core-devices stack tells of its devices. */
 export type CoreDevicesFacts = {
   thing_group_name: string;
   thing_group_arn: string;
-  core_devices: Record<string, CertifiedThingFacts>;
-  client_devices: Record<string, CertifiedThingFacts & { core_device: string }>;
+  core_devices: Record<string, CertifiedThing>;
+  client_devices: Record<string, CertifiedThing & { core_device: string }>;
 };
 
 export type CoreDeployment = {
@@ -237,7 +228,7 @@ async function ensureDeployment(client: GreengrassV2Client, ctx: EffectContext, 
 }
 
 /** Disassociates every client of ours from the core; a core Greengrass does not know has none. */
-async function removeClientAssociations(client: GreengrassV2Client, ctx: EffectContext, core: CertifiedThingFacts): Promise<void> {
+async function removeClientAssociations(client: GreengrassV2Client, ctx: EffectContext, core: CertifiedThing): Promise<void> {
   try {
     const ours = (await associatedClients(client, core.thing_name)).filter(madeByPushbutton(ctx.settings.project));
     if (!ours.length) return;
@@ -257,7 +248,7 @@ async function ignoringNotFound(call: Promise<unknown>): Promise<void> {
 }
 
 /** Cancels (if active) and deletes the core's latest deployment, if Pushbutton made it. */
-async function removeDeployment(client: GreengrassV2Client, ctx: EffectContext, core: CertifiedThingFacts): Promise<void> {
+async function removeDeployment(client: GreengrassV2Client, ctx: EffectContext, core: CertifiedThing): Promise<void> {
   const latest = await latestDeployment(client, core.thing_arn);
   const deploymentId = latest?.deploymentId;
   if (!deploymentId || !latest.tags?.[SPEC_TAG]) return;

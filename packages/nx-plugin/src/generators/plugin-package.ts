@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, sep } from 'node:path';
+import { CONFIG_DIR, PROJECT_CONFIG_FILE } from '../steps';
 
 export const PLUGIN_NAME = '@pushbutton/nx-plugin';
 
@@ -29,7 +30,7 @@ export function startersDir(plugin: PluginPackage): string {
   const packaged = join(plugin.dir, 'starters');
   if (existsSync(packaged)) return packaged;
   const repository = join(plugin.dir, '..', '..');
-  if (existsSync(join(repository, 'config', 'project.yaml'))) return repository;
+  if (existsSync(join(repository, CONFIG_DIR, PROJECT_CONFIG_FILE))) return repository;
   throw new Error(`${PLUGIN_NAME} has no starter config: expected ${packaged}/config and ${packaged}/templates`);
 }
 

@@ -1,13 +1,8 @@
 import { ExpandedPluginConfiguration, normalizePath, readNxJson, Tree } from '@nx/devkit';
 import { loadConfigFrom, PushbuttonConfig } from '../config/load-config';
-import { PROJECT_CONFIG_FILE, STEPS } from '../steps';
+import { CONFIG_DIR, DEFAULT_PROJECT_NAME, PROJECT_CONFIG_FILE, STEPS } from '../steps';
 import { PLUGIN_NAME } from './plugin-package';
 
-/** The plugin's project name when nx.json gives it no projectName option. */
-export const DEFAULT_PROJECT_NAME = 'infra';
-
-/** The folder the plugin infers the project from (its glob is `config/project.yaml`). */
-export const CONFIG_DIR = 'config';
 export const PROJECT_FILE = `${CONFIG_DIR}/${PROJECT_CONFIG_FILE}`;
 export const WORKFLOWS_FILE = `${CONFIG_DIR}/${STEPS.find((step) => step.name === 'workflow')!.configFile}`;
 export const NETWORK_FILE = `${CONFIG_DIR}/${STEPS.find((step) => step.name === 'network')!.configFile}`;

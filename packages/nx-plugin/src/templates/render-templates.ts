@@ -3,7 +3,6 @@
 // `<%= %>` escapes for the file being written; the output replaces the old folder only when all
 // of it rendered and checks out.
 import { spawnSync } from 'node:child_process';
-import { hash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, join, posix, relative, sep } from 'node:path';
 import { compileFunction } from 'node:vm';
@@ -245,7 +244,7 @@ function bashSyntaxProblem(text: string): string | undefined {
   return result.status === 0 ? undefined : `bash -n finds a syntax error: ${result.stderr.trim()}`;
 }
 
-/** What is wrong with a text of a type; the same text (by content hash) of the same type is checked once per render step. */
+/** What is wrong with a text of a type; the same text of the same type is checked once per render step. */
 type ProblemOf = (type: OutputType, text: string) => string | undefined;
 
 function memoizedProblems(): ProblemOf {
@@ -253,9 +252,8 @@ function memoizedProblems(): ProblemOf {
   return (type, text) => {
     if (!type.problem) return undefined;
     const ofType = found.get(type) ?? found.set(type, new Map()).get(type)!;
-    const key = hash('sha256', text, 'base64');
-    if (!ofType.has(key)) ofType.set(key, type.problem(text));
-    return ofType.get(key);
+    if (!ofType.has(text)) ofType.set(text, type.problem(text));
+    return ofType.get(text);
   };
 }
 

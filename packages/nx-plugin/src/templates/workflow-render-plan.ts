@@ -39,13 +39,7 @@ function caseContext(workflowCase: WorkflowCase) {
 /** gzipBase64 for every case of a render: the runner, the same text for all of them, is compressed once. */
 function memoizedGzipBase64(): (text: string) => string {
   const encoded = new Map<string, string>();
-  return (text) => {
-    const known = encoded.get(text);
-    if (known !== undefined) return known;
-    const value = gzipBase64(text);
-    encoded.set(text, value);
-    return value;
-  };
+  return (text) => encoded.get(text) ?? encoded.set(text, gzipBase64(text)).get(text)!;
 }
 
 /** Where the gzip header names the operating system that wrote it (RFC 1952), and the value for Unix. */

@@ -1,10 +1,10 @@
 import { addDependenciesToPackageJson, GeneratorCallback, logger, readJson, readNxJson, Tree, updateNxJson } from '@nx/devkit';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, sep } from 'node:path';
-import { PROJECT_CONFIG_FILE, STEPS } from '../../steps';
+import { CONFIG_DIR, DEFAULT_PROJECT_NAME, PROJECT_CONFIG_FILE, STEPS } from '../../steps';
 import type { StepDefinition } from '../../steps';
 import { PLUGIN_NAME, pluginPackage, schemasFromConfigDir, startersDir, withSchemaComment } from '../plugin-package';
-import { CONFIG_DIR, DEFAULT_PROJECT_NAME, NETWORK_FILE, PROJECT_FILE, validateConfig } from '../workspace-config';
+import { NETWORK_FILE, PROJECT_FILE, validateConfig } from '../workspace-config';
 import { replaceScalar } from '../yaml-text';
 import type { InitGeneratorSchema } from './schema';
 
