@@ -1,6 +1,6 @@
 // 3. Project-graph overhead: `nx show projects` with the plugin registered against the same
 // copy with `"plugins": []` in nx.json, no daemon; with the project graph cache warm, and cleared.
-import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { interleave, median, met, millis, RESULT_HEADER, sh, spread, table } from './lib.mjs';
 
@@ -23,12 +23,7 @@ export async function run(bench) {
   const nxJson = join(without.root, 'nx.json');
   writeFileSync(nxJson, JSON.stringify({ ...JSON.parse(readFileSync(nxJson, 'utf8')), plugins: [] }, null, 2) + '\n');
   without.commit('no plugins');
-  // The plugin as a user gets it, a real folder in node_modules. In this repository it is a workspace
-  // package (node_modules/@pushbutton/nx-plugin links into packages/), which Nx resolves as a local plugin.
-  const installed = bench.workspace();
-  const link = join(installed.root, 'node_modules/@pushbutton/nx-plugin');
-  rmSync(link);
-  cpSync(join(installed.root, 'packages/nx-plugin'), link, { recursive: true });
+  const installed = bench.workspaceWithInstalledPlugin();
 
   const show = (ws, { cleared, env = {} }) => {
     if (cleared) rmSync(join(ws.root, '.nx/workspace-data'), { recursive: true, force: true });

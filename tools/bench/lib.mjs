@@ -1,11 +1,12 @@
 // Shared helpers of the benchmark suite: temporary workspaces, running and timing processes,
 // medians, markdown tables, and the results section of docs/performance.md.
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, tmpdir, totalmem } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildPackages } from '../build-packages.mjs';
 
 export const REPO = join(dirname(fileURLToPath(import.meta.url)), '../..');
 export const NX_BIN = 'node_modules/nx/dist/bin/nx.js';
@@ -195,6 +196,41 @@ export class Bench {
    * A copy that has been rehearsed once: every task's output is in its Nx cache, and the disk
    * cache holds the provider. Shared by the benchmarks of one suite run (the one-key change runs last).
    */
+  /**
+   * A copy with Pushbutton as a user gets it: its packages built as published (JavaScript, by
+   * tools/build-packages.mjs) and installed in node_modules, not projects of the workspace. In
+   * this repository they are workspace packages whose TypeScript Nx loads through a transpiler,
+   * and which Nx resolves as a local plugin, at a cost (benchmarks 2 to 4).
+   */
+  workspaceWithInstalledPlugin() {
+    const ws = this.workspace();
+    const lock = JSON.parse(readFileSync(join(ws.root, 'package-lock.json'), 'utf8'));
+    for (const dir of readdirSync(join(ws.root, 'packages'))) {
+      const source = join(ws.root, 'packages', dir);
+      const manifest = JSON.parse(readFileSync(join(source, 'package.json'), 'utf8'));
+      rmSync(join(ws.root, 'node_modules', manifest.name));
+      lock.packages[`node_modules/${manifest.name}`] = {
+        version: manifest.version,
+        resolved: `https://registry.npmjs.org/${manifest.name}/-/${dir}-${manifest.version}.tgz`,
+        dependencies: manifest.dependencies,
+      };
+      delete lock.packages[`packages/${dir}`];
+    }
+    const built = buildPackages(ws.root, join(ws.root, 'node_modules/@pushbutton'));
+    for (const out of Object.values(built)) {
+      // What npm installed for the package alone (versions other than the root's) stays beside it.
+      const own = join(REPO, 'packages', basename(out), 'node_modules');
+      if (existsSync(own)) symlinkSync(own, join(out, 'node_modules'));
+    }
+    rmSync(join(ws.root, 'packages'), { recursive: true });
+    lock.packages[''].workspaces = [];
+    writeFileSync(join(ws.root, 'package-lock.json'), JSON.stringify(lock, null, 2) + '\n');
+    const pkg = JSON.parse(readFileSync(join(ws.root, 'package.json'), 'utf8'));
+    writeFileSync(join(ws.root, 'package.json'), JSON.stringify({ ...pkg, workspaces: [] }, null, 2) + '\n');
+    ws.commit('Pushbutton installed from a registry, not workspace packages');
+    return ws;
+  }
+
   async rehearsedWorkspace() {
     if (!this.rehearsed) {
       const ws = this.workspace();

@@ -1,6 +1,7 @@
-// 4. Synth of each stack: the synth task's process (`synthesize()` with `loadConfig()` under the
-// transpiler Nx loads executors with), the whole `nx run infra:<stack>-synth`, and `cdktf synth`
-// (the cdktf CLI, from a temporary install) of an app that builds the same stack.
+// 4. Synth of each stack: the synth task's process (`synthesize()` with `loadConfig()`, under the
+// transpiler Nx loads executors with in this repository, and without it as published), the whole
+// `nx run infra:<stack>-synth` both ways, and `cdktf synth` (the cdktf CLI, from a temporary
+// install) of an app that builds the same stack.
 import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { interleave, measure, median, megabytes, met, millis, ratio, REPO, RESULT_HEADER, sh, spread, table, TRANSPILER } from './lib.mjs';
@@ -35,6 +36,7 @@ const probeMarks = (output) => JSON.parse(/^BENCH (.*)$/m.exec(output)[1]);
 
 export async function run(bench) {
   const ws = bench.workspace();
+  const installed = bench.workspaceWithInstalledPlugin();
   const cli = cdktfCli(bench);
   const project = cdktfProject(bench, ws);
   const probeEnv = bench.env(ws, { SWC_NODE_PROJECT: join(ws.root, 'tsconfig.base.json') });
@@ -45,14 +47,19 @@ export async function run(bench) {
   const phaseRows = [];
 
   for (const stack of STACKS) {
-    const times = { probe: [], nx: [], cli: [] };
-    const rss = { probe: [], cli: [] };
+    const times = { probe: [], installed: [], nx: [], nxInstalled: [], cli: [] };
+    const rss = { probe: [], installed: [], cli: [] };
     const marks = [];
+    const installedMarks = [];
     const env = { ...cliEnv, BENCH_WORKSPACE: ws.root, BENCH_STACK: stack };
-    const probe = () => measure(process.execPath, [...TRANSPILER, 'tools/bench/probes/synth.ts', stack], { cwd: ws.root, env: probeEnv, log: bench.logFile(`synth-${stack}`) });
+    const probeIn = (where, transpiler) =>
+      measure(process.execPath, [...transpiler, 'tools/bench/probes/synth.js', stack], { cwd: where.root, env: transpiler.length ? probeEnv : bench.env(where), log: bench.logFile(`synth-${stack}`) });
+    const probe = () => probeIn(ws, TRANSPILER);
+    const nxSynth = (where, name) => bench.nx(where, ['run', `infra:${stack}-synth`, '--skip-nx-cache', '--excludeTaskDependencies'], { name });
     const cdktf = (sampleTree = false) => measure(cli, ['synth'], { cwd: project, env, log: bench.logFile(`cdktf-synth-${stack}`), sampleTree });
     // Warm-up (file cache, the transpiler's cache), and the check that both make the same Terraform.
     await probe();
+    await probeIn(installed, []);
     await cdktf();
     const ours = readFileSync(join(ws.root, `.pushbutton/synth/${stack}/stacks/${stack}/cdk.tf.json`), 'utf8');
     const theirs = readFileSync(join(project, `cdktf.out/stacks/${stack}/cdk.tf.json`), 'utf8');
@@ -66,9 +73,13 @@ export async function run(bench) {
         marks.push(probeMarks(result.output));
       },
       async () => {
-        const result = await bench.nx(ws, ['run', `infra:${stack}-synth`, '--skip-nx-cache', '--excludeTaskDependencies'], { name: `nx-synth-${stack}` });
-        times.nx.push(result.wallMs);
+        const result = await probeIn(installed, []);
+        times.installed.push(result.wallMs);
+        rss.installed.push(result.maxRssKb);
+        installedMarks.push(probeMarks(result.output));
       },
+      async () => times.nx.push((await nxSynth(ws, `nx-synth-${stack}`)).wallMs),
+      async () => times.nxInstalled.push((await nxSynth(installed, `nx-synth-installed-${stack}`)).wallMs),
       async () => {
         const result = await cdktf();
         times.cli.push(result.wallMs);
@@ -78,42 +89,49 @@ export async function run(bench) {
     // The CLI's whole process tree, sampled (separately: sampling costs CPU).
     const tree = await cdktf(true);
     rmSync(join(project, 'cdktf.out'), { recursive: true, force: true });
-    bench.log(`synth ${stack}: task ${millis(median(times.probe))}, nx run ${millis(median(times.nx))}, cdktf synth ${millis(median(times.cli))}`);
+    bench.log(`synth ${stack}: task ${millis(median(times.probe))} (published ${millis(median(times.installed))}), nx run ${millis(median(times.nx))} (published ${millis(median(times.nxInstalled))}), cdktf synth ${millis(median(times.cli))}`);
 
     const cliMs = median(times.cli);
     const vsCli = (values) => [ratio(median(values), cliMs), '< 1.00 (faster than the CLI)', met(median(values) < cliMs)];
     rows.push(
-      [`${stack}: the synth task's process (\`synthesize()\` + \`loadConfig()\`, transpiler)`, spread(times.probe, millis), n, ...vsCli(times.probe)],
-      [`${stack}: \`nx run infra:${stack}-synth --skip-nx-cache\``, spread(times.nx, millis), n, ...vsCli(times.nx)],
+      [`${stack}: the synth task's process (\`synthesize()\` + \`loadConfig()\`), as published (no transpiler)`, spread(times.installed, millis), n, ...vsCli(times.installed)],
+      [`${stack}: the same, in this repository (TypeScript through the transpiler)`, spread(times.probe, millis), n, ...vsCli(times.probe)],
+      [`${stack}: \`nx run infra:${stack}-synth --skip-nx-cache\`, as published`, spread(times.nxInstalled, millis), n, ...vsCli(times.nxInstalled)],
+      [`${stack}: the same, in this repository`, spread(times.nx, millis), n, ...vsCli(times.nx)],
       [`${stack}: \`cdktf synth\` (CLI ${CDKTF_VERSION}, same app; same JSON: ${same})`, spread(times.cli, millis), n, '', '', ''],
     );
     memoryRows.push([
       stack,
-      spread(rss.probe, megabytes),
+      spread(rss.installed, megabytes),
       '< 150 MB',
-      met(median(rss.probe) < TARGET_KB),
+      met(median(rss.installed) < TARGET_KB),
+      spread(rss.probe, megabytes),
       spread(rss.cli, megabytes),
       tree.treeRssKb ? megabytes(tree.treeRssKb) : 'n/a',
     ]);
-    const phase = (i) => median(marks.map((m) => m[i].ms - (i ? m[i - 1].ms : 0)));
-    const rssAt = (i) => median(marks.map((m) => m[i].rssKb));
-    phaseRows.push([stack, ...marks[0].map((_, i) => `${millis(phase(i))}, ${megabytes(rssAt(i))}`), megabytes(median(marks.map((m) => m.at(-1).maxRssKb)))]);
+    const phaseRow = (label, of) => {
+      const phase = (i) => median(of.map((m) => m[i].ms - (i ? m[i - 1].ms : 0)));
+      const rssAt = (i) => median(of.map((m) => m[i].rssKb));
+      return [label, ...of[0].map((_, i) => `${millis(phase(i))}, ${megabytes(rssAt(i))}`), megabytes(median(of.map((m) => m.at(-1).maxRssKb)))];
+    };
+    phaseRows.push(phaseRow(`${stack}, as published`, installedMarks), phaseRow(`${stack}, this repository`, marks));
   }
   bench.dispose(ws);
+  bench.dispose(installed);
 
   return [
     `### ${title}`,
     '',
-    `_Measured ${bench.info.date}; ${n} runs of each, interleaved, after one warm-up of each; ratio = median / median of \`cdktf synth\`._`,
+    `_Measured ${bench.info.date}; ${n} runs of each, interleaved, after one warm-up of each; ratio = median / median of \`cdktf synth\`. "As published": the packages built by \`tools/build-packages.mjs\` (JavaScript) and installed in node_modules, as a user gets them; "this repository": TypeScript from source, as here._`,
     '',
     table(RESULT_HEADER, rows),
     '',
     'Peak memory (median of the same runs; the CLI\'s whole tree from one extra run, sampled every 50 ms):',
     '',
-    table(['stack', 'synth task process, peak RSS', 'target', 'met?', '`cdktf synth`, largest process', '`cdktf synth`, all processes'], memoryRows),
+    table(['stack', 'synth task process as published, peak RSS', 'target', 'met?', 'the same in this repository (transpiler)', '`cdktf synth`, largest process', '`cdktf synth`, all processes'], memoryRows),
     '',
     'The synth task\'s process by phase (median time of the phase, and RSS at its end):',
     '',
-    table(['stack', 'node + transpiler start', 'imports (cdktf, provider, config code)', '`loadConfig()`', '`synthesize()`', 'peak RSS'], phaseRows),
+    table(['stack', 'node (+ transpiler) start', 'imports (cdktf, provider, config code)', '`loadConfig()`', '`synthesize()`', 'peak RSS'], phaseRows),
   ].join('\n');
 }

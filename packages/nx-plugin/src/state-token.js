@@ -12,11 +12,16 @@
 // after it succeeds: the files its result depends on (a Terraform state file, certificate
 // requests, bundles), files that only need to exist (private keys: never read here), and an
 // S3 object for a remote Terraform state.
+//
+// Nx gets the tokens in two ways (see stateFingerprint): for everything local, the plugin's
+// preTasksExecution hook computes them all in its running worker and sets one environment
+// variable per unit, an `env` input; a state kept in S3 needs a network call, so only stacks
+// whose config selects the S3 backend also get a runtime input (bin/state-fingerprint.js).
 const { createHash } = require('node:crypto');
 const { existsSync, readFileSync } = require('node:fs');
 const { join } = require('node:path');
 const { writeFileAtomic } = require('./fs-atomic');
-const { paths } = require('./paths');
+const { MODES, paths } = require('./paths');
 
 /** @typedef {import('./paths').Mode} Mode */
 /** @typedef {{ token: string, stateIdentity: string }} TokenRecord */
@@ -49,16 +54,22 @@ async function s3ObjectIdentity({ bucket, key, region }) {
   }
 }
 
+/** @param {string} root @param {Mode} mode @param {string} unit */
+function readRecord(root, mode, unit) {
+  const recordFile = join(root, paths.recordFile(mode, unit));
+  if (!existsSync(recordFile)) return undefined;
+  const text = readFileSync(recordFile, 'utf8');
+  return { text, /** @type {UnitRecord} */ record: JSON.parse(text) };
+}
+
 /**
  * The identity of what the unit's last run left: its record and everything the record names.
  * @param {string} root @param {Mode} mode @param {string} unit
  */
 async function currentIdentity(root, mode, unit) {
-  const recordFile = join(root, paths.recordFile(mode, unit));
-  if (!existsSync(recordFile)) return 'absent';
-  const text = readFileSync(recordFile, 'utf8');
-  /** @type {UnitRecord} */
-  const record = JSON.parse(text);
+  const found = readRecord(root, mode, unit);
+  if (!found) return 'absent';
+  const { text, record } = found;
   const parts = [sha256(text)];
   for (const file of record.files ?? []) parts.push(`${file} ${fileIdentity(join(root, file))}`);
   for (const file of record.present ?? []) parts.push(`${file} ${existsSync(join(root, file)) ? 'present' : 'absent'}`);
@@ -97,6 +108,23 @@ async function stateToken(root, mode, unit) {
 }
 
 /**
+ * One token per mode, as a cache input: `live:<token> rehearse:<token>`. Without `remote`,
+ * a state kept in S3 stands as `remote`, left to the runtime input that reads S3.
+ * @param {string} root @param {string} unit @param {{ remote: boolean }} options
+ */
+async function stateFingerprint(root, unit, { remote }) {
+  const tokens = [];
+  for (const mode of MODES) {
+    const isRemote = !remote && readRecord(root, mode, unit)?.record.s3;
+    tokens.push(`${mode}:${isRemote ? 'remote' : await stateToken(root, mode, unit)}`);
+  }
+  return tokens.join(' ');
+}
+
+/** The environment variable that carries a unit's fingerprint: `PUSHBUTTON_STATE_CORE_DEPLOY`. */
+const fingerprintVariable = (/** @type {string} */ unit) => `PUSHBUTTON_STATE_${unit.toUpperCase().replace(/-/g, '_')}`;
+
+/**
  * Writes a unit's record without vouching for it: the next fingerprint differs from the
  * one this run was cached under, so the next run runs the unit again (e.g. work pending).
  * @param {string} root @param {Mode} mode @param {string} unit @param {UnitRecord & Record<string, unknown>} record
@@ -117,4 +145,4 @@ async function recordState(root, mode, unit, record) {
   writeTokenRecord(file, { token, stateIdentity: await currentIdentity(root, mode, unit) });
 }
 
-module.exports = { stateToken, recordState, writeRecord };
+module.exports = { stateToken, stateFingerprint, fingerprintVariable, recordState, writeRecord };

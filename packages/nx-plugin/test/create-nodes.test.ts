@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createNodes, createNodesV2 } from '../src/index';
+import { createNodes, createNodesV2, preTasksExecution } from '../src/index';
 
 const WORKSPACE = join(__dirname, '../../..');
 let root: string;
@@ -112,11 +112,42 @@ describe('project inference', () => {
     const { targets } = await infer();
     expect(targets!['network-apply'].inputs).toEqual([
       { dependentTasksOutputFiles: '**/*', transitive: false },
-      { runtime: expect.stringMatching(/^node ".*bin\/state-fingerprint\.js" network$/) },
+      { env: 'PUSHBUTTON_STATE_NETWORK' },
       { externalDependencies: [] },
     ]);
     expect(targets!['network-apply'].outputs).toEqual(['{workspaceRoot}/.pushbutton/facts/{options.mode}/network.json']);
     expect(targets!['network-synth'].inputs).toContain('{projectRoot}/network.yaml');
+  });
+
+  it('reads a state kept in S3 at hash time: the applies get a runtime input, the other units do not', async () => {
+    expect(JSON.stringify((await infer()).targets)).not.toContain('runtime');
+    const file = join(root, 'config/project.yaml');
+    writeFileSync(file, readFileSync(file, 'utf8').replace(/^  backend: local$/m, '  backend: s3\n  bucket: team-state'));
+    const { targets } = await infer();
+    expect(targets!['network-apply'].inputs).toContainEqual({ env: 'PUSHBUTTON_STATE_NETWORK' });
+    expect(targets!['network-apply'].inputs).toContainEqual({ runtime: expect.stringMatching(/^node ".*bin\/state-fingerprint\.js" network$/) });
+    expect(JSON.stringify(targets!['core-deploy'].inputs)).not.toContain('runtime');
+  });
+
+  it('sets every effectful unit\'s state fingerprint before Nx hashes a task, and nothing without a project', async () => {
+    const names = ['NETWORK', 'CORE_ACCOUNT', 'CORE_ACCOUNT_LINK', 'CORE_DEVICES', 'CORE_DEPLOY', 'CORE_DELIVER', 'WORKFLOW', 'WORKFLOW_LAUNCH'].map((n) => `PUSHBUTTON_STATE_${n}`);
+    const context = { workspaceRoot: root, nxJsonConfiguration: {}, id: 'run', argv: [] };
+    const saved = { ...process.env };
+    try {
+      for (const name of names) delete process.env[name];
+      await preTasksExecution({}, context);
+      for (const name of names) expect(process.env[name], name).toMatch(/^live:[0-9a-f]{32} rehearse:[0-9a-f]{32}$/);
+      const first = names.map((name) => process.env[name]);
+      await preTasksExecution({}, context);
+      expect(names.map((name) => process.env[name])).toEqual(first);
+
+      for (const name of names) delete process.env[name];
+      rmSync(join(root, 'config/project.yaml'));
+      await preTasksExecution({}, context);
+      for (const name of names) expect(process.env[name], name).toBeUndefined();
+    } finally {
+      process.env = saved;
+    }
   });
 
   it('infers only the steps whose config file exists', async () => {

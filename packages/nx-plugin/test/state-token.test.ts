@@ -1,9 +1,15 @@
+import { mockClient } from 'aws-sdk-client-mock';
+import { createRequire } from 'node:module';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { paths } from '../src/paths';
-import { recordState, stateToken } from '../src/state-token';
+import { recordState, stateFingerprint, stateToken, writeRecord } from '../src/state-token';
+
+// The module under test is CommonJS: mock the S3 client class it requires, not the ESM build.
+const requireCjs = createRequire(__filename);
+const { HeadObjectCommand, S3Client } = requireCjs('@aws-sdk/client-s3') as typeof import('@aws-sdk/client-s3');
 
 const STATE = '.pushbutton/somewhere/terraform.tfstate';
 const KEY = '.pushbutton/keys/device/private.pem.key';
@@ -73,4 +79,23 @@ it('keeps the live and rehearsal fingerprints apart', async () => {
   write('.pushbutton/rehearsed.json', 'changed');
   expect(await stateToken(root, 'rehearse', 'network')).not.toBe(rehearsal);
   expect(await stateToken(root, 'live', 'network')).toBe(live);
+});
+
+describe('a state kept in S3', () => {
+  const s3 = mockClient(S3Client);
+  afterEach(() => s3.reset());
+  beforeEach(() => writeRecord(root, 'live', 'network', { s3: { bucket: 'team-state', key: 'pushbutton/network.tfstate' } }));
+
+  it('is left to the runtime input unless asked to read it', async () => {
+    expect(await stateFingerprint(root, 'network', { remote: false })).toMatch(/^live:remote rehearse:[0-9a-f]{32}$/);
+    expect(s3.calls()).toHaveLength(0);
+  });
+
+  it('is identified by the object\'s ETag and version: a change by anyone else changes the token', async () => {
+    s3.on(HeadObjectCommand, { Bucket: 'team-state', Key: 'pushbutton/network.tfstate' }).resolves({ ETag: '"a"', VersionId: '1' });
+    const first = await stateFingerprint(root, 'network', { remote: true });
+    expect(await stateFingerprint(root, 'network', { remote: true })).toBe(first);
+    s3.on(HeadObjectCommand).resolves({ ETag: '"b"', VersionId: '2' });
+    expect(await stateFingerprint(root, 'network', { remote: true })).not.toBe(first);
+  });
 });

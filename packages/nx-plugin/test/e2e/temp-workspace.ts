@@ -22,7 +22,7 @@ function git(cwd: string, ...args: string[]): string {
   return result.output;
 }
 
-/** node_modules entries linked from the workspace, but this copy's own packages for @pushbutton/*. */
+/** node_modules entries linked from the workspace (the packages' own too), but this copy's own packages for @pushbutton/*. */
 function linkNodeModules(root: string): void {
   const modules = join(root, 'node_modules');
   mkdirSync(join(modules, '@pushbutton'), { recursive: true });
@@ -32,6 +32,9 @@ function linkNodeModules(root: string): void {
   for (const dir of readdirSync(join(root, 'packages'))) {
     const { name } = JSON.parse(readFileSync(join(root, 'packages', dir, 'package.json'), 'utf8'));
     symlinkSync(join(root, 'packages', dir), join(modules, name));
+    // What npm installed for this package alone (a version other than the root's).
+    const own = join(WORKSPACE, 'packages', dir, 'node_modules');
+    if (existsSync(own)) symlinkSync(own, join(root, 'packages', dir, 'node_modules'));
   }
 }
 

@@ -1,9 +1,11 @@
 // Synthesizes one stack as the synth executor does (loadConfig, then synthesize from
 // @pushbutton/stacks), and prints the time and memory at the end of each phase as a `BENCH {json}`
-// line. Run in a workspace copy: node -r @swc-node/register tools/bench/probes/synth.ts <stack>
-import { join } from 'node:path';
+// line. Plain JavaScript, so it runs both ways Nx loads the executor: in this repository, through
+// the transpiler (node -r @swc-node/register tools/bench/probes/synth.js <stack>), and with the
+// packages built as published, without it (node tools/bench/probes/synth.js <stack>).
+const { join } = require('node:path');
 
-const mark = (phase: string) => ({
+const mark = (phase) => ({
   phase,
   ms: performance.now(), // since the process started
   rssKb: Math.round(process.memoryUsage().rss / 1024),
@@ -12,7 +14,6 @@ const mark = (phase: string) => ({
 
 const stack = process.argv[2];
 const marks = [mark('node and transpiler start')];
-// require, not import: imports are hoisted above the first mark.
 const { synthesize } = require('@pushbutton/stacks');
 const { loadConfig } = require('@pushbutton/nx-plugin/src/config/load-config');
 const { paths } = require('@pushbutton/nx-plugin/src/paths');

@@ -1,0 +1,65 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const WORKSPACE = join(__dirname, '../../..');
+let root: string;
+const built = {
+  '@pushbutton/nx-plugin': '',
+  '@pushbutton/stacks': '',
+};
+
+/** Loads every executor, generator and the plugin itself from the built packages, in plain Node. */
+const LOAD_ALL = `
+const { join } = require('node:path');
+const plugin = join(process.cwd(), 'node_modules/@pushbutton/nx-plugin');
+const loaded = [];
+for (const [file, key, field] of [['executors.json', 'executors', 'implementation'], ['generators.json', 'generators', 'factory']]) {
+  for (const [name, entry] of Object.entries(require(join(plugin, file))[key])) {
+    if (typeof require(join(plugin, entry[field])).default !== 'function') throw new Error(name + ' exports no function');
+    loaded.push(name);
+  }
+}
+if (!require(plugin).createNodesV2) throw new Error('no createNodesV2');
+const transpilers = Object.keys(require.cache).filter((f) => /node_modules\\/(typescript|@swc)\\//.test(f));
+console.log(JSON.stringify({ loaded, transpilers, ts: require.extensions['.ts'] !== undefined }));
+`;
+
+const filesUnder = (dir: string): string[] =>
+  readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(join(dir, e.name)) : [join(dir, e.name)]));
+
+beforeAll(() => {
+  root = mkdtempSync(join(tmpdir(), 'pushbutton-built-'));
+  const output = execFileSync(process.execPath, [join(WORKSPACE, 'tools/build-packages.mjs'), join(root, 'node_modules/@pushbutton')], { encoding: 'utf8' });
+  // One line per package: `<name>: <folder>`.
+  for (const line of output.trim().split('\n')) {
+    const [name, folder] = line.split(': ');
+    built[name as keyof typeof built] = join(process.cwd(), folder);
+  }
+}, 60_000);
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+describe('the packages as published (tools/build-packages.mjs)', () => {
+  it('builds each package, with no TypeScript left to transpile and no tests', () => {
+    for (const folder of Object.values(built)) expect(existsSync(join(folder, 'package.json')), folder).toBe(true);
+    const files = filesUnder(join(root, 'node_modules/@pushbutton'));
+    expect(files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
+    expect(files.filter((f) => /[/\\]test[/\\]/.test(f))).toEqual([]);
+    expect(existsSync(join(built['@pushbutton/nx-plugin'], 'starters/config/project.yaml'))).toBe(true);
+    expect(existsSync(join(built['@pushbutton/nx-plugin'], 'starters/templates/core'))).toBe(true);
+  });
+
+  it('loads every executor and generator in plain Node, without a transpiler', () => {
+    const output = execFileSync(process.execPath, ['-e', LOAD_ALL], {
+      cwd: root,
+      // The packages' own dependencies, as an install would put them beside them.
+      env: { ...process.env, NODE_PATH: join(WORKSPACE, 'node_modules') },
+      encoding: 'utf8',
+    });
+    const result = JSON.parse(output);
+    expect(result.loaded).toEqual(expect.arrayContaining(['validate', 'synth', 'apply', 'destroy', 'effect', 'render', 'deliver', 'status', 'init', 'workflow', 'study']));
+    expect(result).toMatchObject({ transpilers: [], ts: false });
+  });
+});
