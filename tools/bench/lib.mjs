@@ -231,6 +231,18 @@ export class Bench {
     return ws;
   }
 
+  /**
+   * Makes a copy the same workspace without Pushbutton: no plugin in nx.json, and, if given, a
+   * project written out in config/project.json in place of the inferred one.
+   */
+  withoutPlugin(ws, project) {
+    const nxJson = join(ws.root, 'nx.json');
+    writeFileSync(nxJson, JSON.stringify({ ...JSON.parse(readFileSync(nxJson, 'utf8')), plugins: [] }, null, 2) + '\n');
+    if (project) writeFileSync(join(ws.root, 'config/project.json'), JSON.stringify(project, null, 2) + '\n');
+    ws.commit('the floor: no plugin');
+    return ws;
+  }
+
   async rehearsedWorkspace() {
     if (!this.rehearsed) {
       const ws = this.workspace();

@@ -2,8 +2,6 @@
 // `nx run infra:provision:rehearse` again (every task a cache hit), against the same workspace
 // without the plugin, whose project has the same tasks as trivially cached `echo`s, chained by
 // the same dependsOn.
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { interleave, median, met, millis, NX_BIN, REHEARSE, RESULT_HEADER, seconds, sh, spread, table } from './lib.mjs';
 
 export const title = '2. Warm re-run (nothing changed), against the floor of Nx itself';
@@ -30,21 +28,6 @@ function floorTargets(infra) {
   return targets;
 }
 
-/**
- * The same workspace without Pushbutton: a fresh copy with `"plugins": []` in nx.json and the
- * project `infra` written out in config/project.json, its targets trivially cached `echo`s. It
- * keeps all else Nx pays for here (the npm workspaces' projects, the lockfile), so the ratio is
- * what Pushbutton adds.
- */
-function floorWorkspace(bench, infra) {
-  const ws = bench.workspace();
-  const nxJson = join(ws.root, 'nx.json');
-  writeFileSync(nxJson, JSON.stringify({ ...JSON.parse(readFileSync(nxJson, 'utf8')), plugins: [] }, null, 2) + '\n');
-  writeFileSync(join(ws.root, 'config/project.json'), JSON.stringify({ name: 'infra', root: 'config', targets: floorTargets(infra) }, null, 2) + '\n');
-  ws.commit('the floor: no plugin, static echo targets');
-  return ws;
-}
-
 /** The plugin's preTasksExecution in one process: every state fingerprint, as Nx gets them (diagnostic). */
 const FINGERPRINTS_IN_PROCESS = `
 const plugin = require(require('node:path').resolve('node_modules/@pushbutton/nx-plugin'));
@@ -56,8 +39,13 @@ plugin.preTasksExecution({}, { workspaceRoot: process.cwd() })
 export async function run(bench) {
   const ws = await bench.rehearsedWorkspace();
   const infra = JSON.parse(sh(process.execPath, [NX_BIN, 'show', 'project', 'infra', '--json'], { cwd: ws.root, env: bench.env(ws) }));
-  const floor = floorWorkspace(bench, infra);
+  // Each form against its own floor: the same copy without the plugin, whose project `infra`
+  // (config/project.json) has the same targets as trivially cached `echo`s. It keeps all else
+  // Nx pays for in that copy (this repository's npm workspaces, the lockfile).
+  const floorProject = { name: 'infra', root: 'config', targets: floorTargets(infra) };
+  const floor = bench.withoutPlugin(bench.workspace(), floorProject);
   const installed = bench.workspaceWithInstalledPlugin();
+  const installedFloor = bench.withoutPlugin(bench.workspaceWithInstalledPlugin(), floorProject);
   const fingerprinted = Object.keys(floorTargets(infra)).filter((name) => (infra.targets[name].inputs ?? []).some((input) => input.env));
 
   // Warm all up: a first run fills each copy's cache (Pushbutton's own copy was rehearsed already).
@@ -67,11 +55,13 @@ export async function run(bench) {
     return result.tasks.length;
   };
   await bench.nx(floor, REHEARSE, { name: 'warm-floor-first' });
+  await bench.nx(installedFloor, REHEARSE, { name: 'warm-floor-first' });
   await bench.nx(installed, REHEARSE, { name: 'warm-installed-first' });
   const arms = {
-    pushbutton: { ws, name: 'warm', who: 'Pushbutton', times: [] },
-    installed: { ws: installed, name: 'warm-installed', who: 'Pushbutton installed', times: [] },
-    floor: { ws: floor, name: 'warm-floor', who: 'the floor', times: [] },
+    installed: { ws: installed, name: 'warm-installed', who: 'Pushbutton as published', times: [] },
+    installedFloor: { ws: installedFloor, name: 'warm-installed-floor', who: 'the floor of the published form', times: [] },
+    pushbutton: { ws, name: 'warm', who: 'Pushbutton in this repository', times: [] },
+    floor: { ws: floor, name: 'warm-floor', who: 'the floor of this repository', times: [] },
   };
   for (const arm of Object.values(arms)) arm.tasks = check(await bench.nx(arm.ws, REHEARSE, { name: arm.name }), arm.who);
 
@@ -84,12 +74,11 @@ export async function run(bench) {
     }),
     async () => fingerprints.push(Number(sh(process.execPath, ['-e', FINGERPRINTS_IN_PROCESS], { cwd: ws.root }).trim())),
   ]);
-  const { pushbutton, floor: bare } = arms;
-  bench.log(`warm: Pushbutton ${seconds(median(pushbutton.times))}, installed ${seconds(median(arms.installed.times))}, floor ${seconds(median(bare.times))}`);
+  for (const arm of Object.values(arms)) bench.log(`warm: ${arm.who}: ${seconds(median(arm.times))}`);
 
   const n = bench.runs;
-  const versus = (arm, label) => {
-    const r = median(arm.times) / median(bare.times);
+  const versus = (arm, floorArm, label) => {
+    const r = median(arm.times) / median(floorArm.times);
     return [label, '', '', r.toFixed(2), `≤ ${TARGET.toFixed(2)}`, met(r <= TARGET)];
   };
   return [
@@ -98,11 +87,12 @@ export async function run(bench) {
     `_Measured ${bench.info.date}; ${n} runs each, interleaved, after one unmeasured warm run of each._`,
     '',
     table(RESULT_HEADER, [
-      [`Pushbutton installed as a package (as users get it): \`nx run infra:provision:rehearse\`, warm (${arms.installed.tasks} tasks, all cache hits)`, spread(arms.installed.times), n, '', '', ''],
-      [`Pushbutton as a workspace package (this repository), the same`, spread(pushbutton.times), n, '', '', ''],
-      [`Floor: the same workspace without the plugin, ${bare.tasks} cached \`echo\` tasks, same dependsOn`, spread(bare.times), n, '', '', ''],
-      versus(arms.installed, '**Pushbutton installed / floor**'),
-      versus(pushbutton, '**Pushbutton as a workspace package / floor**'),
+      [`Pushbutton as published: \`nx run infra:provision:rehearse\`, warm (${arms.installed.tasks} tasks, all cache hits)`, spread(arms.installed.times), n, '', '', ''],
+      [`Floor: the same copy without the plugin, ${arms.installedFloor.tasks} cached \`echo\` tasks, same dependsOn`, spread(arms.installedFloor.times), n, '', '', ''],
+      [`Pushbutton in this repository, the same`, spread(arms.pushbutton.times), n, '', '', ''],
+      [`Floor: this repository's copy without the plugin, the same \`echo\` tasks`, spread(arms.floor.times), n, '', '', ''],
+      versus(arms.installed, arms.installedFloor, '**Pushbutton as published / its floor**'),
+      versus(arms.pushbutton, arms.floor, '**Pushbutton in this repository / its floor**'),
     ]),
     '',
     `Diagnostic: ${fingerprinted.length} of the tasks are keyed on a state fingerprint; the plugin's \`preTasksExecution\` ` +

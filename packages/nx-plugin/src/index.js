@@ -180,13 +180,13 @@ function mainTargetOf(unitName) {
 }
 
 /**
- * Whether config keeps Terraform state in S3. Read with the YAML parser only when the file
- * mentions s3 at all: loading the parser costs more than the rest of inference.
+ * Whether config keeps Terraform state in S3. Read with the YAML parser only when s3 appears
+ * outside a comment: loading the parser costs more than the rest of inference together.
  * @param {string} file absolute path of project.yaml
  */
 function keepsStateInS3(file) {
   const text = readFileSync(file, 'utf8');
-  if (!text.includes('s3')) return false;
+  if (!/^[^#\n]*\bs3\b/m.test(text)) return false;
   try {
     return require('yaml').parse(text)?.state?.backend === 's3';
   } catch {

@@ -158,12 +158,15 @@ describe('project inference', () => {
     expect(Object.keys(targets!)).toEqual(['validate', 'provision', 'destroy']);
   });
 
-  it('stays light: loads neither cdktf, the AWS provider classes nor @nx/devkit', () => {
+  it('stays light: loads neither cdktf, the AWS provider classes, @nx/devkit nor a YAML parser', () => {
     const loaded = execFileSync(process.execPath, [
       '-e',
-      `require(${JSON.stringify(join(__dirname, '../src/index.js'))});
-       console.log(Object.keys(require.cache).filter((f) => /node_modules\\/(cdktf|@cdktf|@nx\\/devkit|nx)\\//.test(f)).length)`,
+      `const { createNodesV2 } = require(${JSON.stringify(join(__dirname, '../src/index.js'))});
+       createNodesV2[1](['config/project.yaml'], {}, { workspaceRoot: ${JSON.stringify(root)}, nxJsonConfiguration: {} }).then(() =>
+         console.log(Object.keys(require.cache).filter((f) => /node_modules\\/(cdktf|@cdktf|@nx\\/devkit|nx|yaml)\\//.test(f)).length))`,
     ]);
+    // The shipped project.yaml mentions the S3 backend, in a comment: that must not load the parser.
+    expect(readFileSync(join(root, 'config/project.yaml'), 'utf8')).toMatch(/#.*backend: s3/);
     expect(loaded.toString().trim()).toBe('0');
   });
 });
