@@ -8,7 +8,8 @@ import { basename, dirname, extname, join, posix, relative, sep } from 'node:pat
 import { compileFunction } from 'node:vm';
 import ejs from 'ejs';
 import { parse as parseShellWords, quote as quoteShellWords } from 'shell-quote';
-import { parseDocument } from 'yaml';
+import { yamlProblem } from './yaml-check';
+import { checkYamlInBackground, YamlProblems } from './yaml-checks';
 
 export interface RenderItem {
   /** A folder directly under templates/<step>/ whose *.ejs files this item renders ('' = the step folder itself; not recursive). */
@@ -47,10 +48,17 @@ export function renderStep(options: { workspaceRoot: string; step: string; outDi
   const copyContext = contextCopier();
   const texts = planned.flatMap((item) => renderItem(workspaceRoot, compile, copyContext(item.context), item));
   requirePartialsUsed(workspaceRoot, planned, texts);
-  const problemOf = memoizedProblems();
-  for (const text of texts) checkRendered(workspaceRoot, outDir, text, problemOf);
+  const yamlProblems = checkYamlInBackground(texts.filter((text) => typeOf(text) === yamlFile).map((text) => text.text));
   const files = texts.filter((text): text is RenderedFile => text.output !== undefined);
-  writeFolder(outDir, files);
+  // Written aside while the YAML checks run; it replaces the output only if every text checks out.
+  const staging = writeStaging(outDir, files);
+  try {
+    const problemOf = memoizedProblems(yamlProblems);
+    for (const text of texts) checkRendered(workspaceRoot, outDir, text, problemOf);
+    replaceFolder(staging, outDir);
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
   return files.map((file) => file.output).sort();
 }
 
@@ -197,10 +205,7 @@ const yamlFile: OutputType = {
   escape: (value) => JSON.stringify(value),
   unescape: (text) => JSON.parse(text) as string,
   mode: 0o644,
-  problem: (text) => {
-    const { errors } = parseDocument(text);
-    return errors.length > 0 ? `not valid YAML: ${errors.map((error) => error.message).join('; ')}` : undefined;
-  },
+  problem: yamlProblem,
 };
 
 const jsonFile: OutputType = {
@@ -247,9 +252,10 @@ function bashSyntaxProblem(text: string): string | undefined {
 /** What is wrong with a text of a type; the same text of the same type is checked once per render step. */
 type ProblemOf = (type: OutputType, text: string) => string | undefined;
 
-function memoizedProblems(): ProblemOf {
+function memoizedProblems(yamlProblems: YamlProblems): ProblemOf {
   const found = new Map<OutputType, Map<string, string | undefined>>();
   return (type, text) => {
+    if (type === yamlFile) return yamlProblems().get(text);
     if (!type.problem) return undefined;
     const ofType = found.get(type) ?? found.set(type, new Map()).get(type)!;
     if (!ofType.has(text)) ofType.set(text, type.problem(text));
@@ -257,8 +263,11 @@ function memoizedProblems(): ProblemOf {
   };
 }
 
-function checkRendered(workspaceRoot: string, outDir: string, { template, item, text, output }: RenderedText, problemOf: ProblemOf): void {
-  const problem = problemOf(outputType(basename(template, '.ejs')), text);
+const typeOf = ({ template }: RenderedText): OutputType => outputType(basename(template, '.ejs'));
+
+function checkRendered(workspaceRoot: string, outDir: string, rendered: RenderedText, problemOf: ProblemOf): void {
+  const { template, item, text, output } = rendered;
+  const problem = problemOf(typeOf(rendered), text);
   if (!problem) return;
   const shown = (path: string) => workspacePath(workspaceRoot, path);
   const what =
@@ -510,7 +519,8 @@ function syntaxErrorLine(source: string, template: string): number {
 // ---------------------------------------------------------------------------------------------
 // Replacing the output folder, all or nothing
 
-function writeFolder(outDir: string, files: RenderedFile[]): void {
+/** Writes the files into a folder beside outDir (removed again if writing fails); returns its path. */
+function writeStaging(outDir: string, files: RenderedFile[]): string {
   const staging = join(dirname(outDir), `.${basename(outDir)}.${process.pid}.staging`);
   rmSync(staging, { recursive: true, force: true });
   try {
@@ -522,9 +532,10 @@ function writeFolder(outDir: string, files: RenderedFile[]): void {
       writeFileSync(file, text, { mode });
       chmodSync(file, mode);
     }
-    replaceFolder(staging, outDir);
-  } finally {
+    return staging;
+  } catch (error) {
     rmSync(staging, { recursive: true, force: true });
+    throw error;
   }
 }
 

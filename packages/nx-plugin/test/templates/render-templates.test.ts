@@ -1,8 +1,9 @@
 // The template engine: strict names, escaping by output type, partials, checks before anything is replaced.
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { RenderItem, renderStep, TemplateError } from '../../src/templates/render-templates';
@@ -13,6 +14,19 @@ vi.mock('node:child_process', async (importOriginal) => {
   return { ...actual, spawnSync: vi.fn(actual.spawnSync) };
 });
 const bashChecks = () => vi.mocked(spawnSync).mock.calls.filter(([command, args]) => command === 'bash' && args?.[0] === '-n').length;
+// The real Worker, counting the threads the engine starts for YAML checks.
+vi.mock('node:worker_threads', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('node:worker_threads')>();
+  class CountedWorker extends actual.Worker {
+    static started = 0;
+    constructor(...args: ConstructorParameters<typeof actual.Worker>) {
+      super(...args);
+      CountedWorker.started++;
+    }
+  }
+  return { ...actual, Worker: CountedWorker };
+});
+const workersStarted = () => (Worker as unknown as { started: number }).started;
 
 const SHIPPED_TEMPLATES = join(__dirname, '../../../../templates/core');
 
@@ -363,6 +377,27 @@ describe('checks', () => {
     expect(bashChecks()).toBe(4);
     render(items((index) => (index % 2 ? 'odd' : 'even')));
     expect(bashChecks()).toBe(4 + 3);
+  });
+
+  it('parse many YAML files back on worker threads: one broken among 600 fails the render at its item, and replaces nothing', () => {
+    const workersBefore = workersStarted();
+    template('kinds/ok.md.ejs', 'fine\n');
+    renderStep({ workspaceRoot: root, step: 'kinds', outDir: outDir(), items: [{ templateDir: '', outDir: '.', context: {} }] });
+    const before = snapshot(outDir());
+    rmSync(join(root, 'templates/kinds/ok.md.ejs'));
+    template('kinds/case.yaml.ejs', 'case: <%= index %>\nlist: [<%- index === 417 ? "" : "]" %>\n');
+    const items = Array.from({ length: 600 }, (_, index) => ({ templateDir: '', outDir: `case-${index}`, context: { index } }));
+    const render = () => renderStep({ workspaceRoot: root, step: 'kinds', outDir: outDir(), items });
+
+    const error = renderError(render);
+    expect(error.message).toMatch(/^\S+\/case-417\/case\.yaml \(rendered from templates\/kinds\/case\.yaml\.ejs\) is not valid YAML: /);
+    expect(snapshot(outDir())).toEqual(before);
+    expect(leftovers()).toEqual([]);
+    if (availableParallelism() > 1) expect(workersStarted() - workersBefore).toBeGreaterThan(1);
+
+    template('kinds/case.yaml.ejs', 'case: <%= index %>\nlist: []\n');
+    expect(render()).toHaveLength(600);
+    expect(parseYaml(readFileSync(join(outDir(), 'case-599/case.yaml'), 'utf8'))).toEqual({ case: 599, list: [] });
   });
 
   it('report a broken text at the first item that renders it', () => {
