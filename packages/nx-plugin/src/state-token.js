@@ -54,12 +54,22 @@ async function s3ObjectIdentity({ bucket, key, region }) {
   }
 }
 
-/** @param {string} root @param {Mode} mode @param {string} unit */
+/**
+ * A unit's record. One that is not a JSON object (damaged by hand) names nothing: its text alone makes
+ * the identity, so the state counts as changed, and no Nx command fails on it.
+ * @param {string} root @param {Mode} mode @param {string} unit
+ */
 function readRecord(root, mode, unit) {
   const recordFile = join(root, paths.recordFile(mode, unit));
   if (!existsSync(recordFile)) return undefined;
   const text = readFileSync(recordFile, 'utf8');
-  return { text, /** @type {UnitRecord} */ record: JSON.parse(text) };
+  /** @type {UnitRecord} */
+  let record = {};
+  try {
+    const parsed = JSON.parse(text);
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) record = parsed;
+  } catch {}
+  return { text, record };
 }
 
 /**

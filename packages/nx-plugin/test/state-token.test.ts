@@ -63,6 +63,14 @@ describe.each(['live', 'rehearse'] as const)('the %s state fingerprint', (mode) 
     expect(await stateToken(root, mode, 'network')).not.toBe(changed);
   });
 
+  it('changes, and does not fail, when the record of the last run is damaged', async () => {
+    const first = await run(mode, 'applied');
+    write(paths.recordFile(mode, 'network'), '{ "files": [');
+    const damaged = await stateToken(root, mode, 'network');
+    expect(damaged).not.toBe(first);
+    expect(await stateFingerprint(root, 'network', { remote: false })).toContain(`${mode}:${damaged}`);
+  });
+
   it('changes when the record of the last run is gone', async () => {
     const first = await run(mode, 'applied');
     rmSync(join(root, paths.recordFile(mode, 'network')));
