@@ -72,14 +72,18 @@ function readRecord(root, mode, unit) {
   return { text, record };
 }
 
+/** @typedef {{ remote?: boolean }} ReadOptions `remote: false` leaves a state kept in S3 unread */
+
 /**
- * The identity of what the unit's last run left: its record and everything the record names.
- * @param {string} root @param {Mode} mode @param {string} unit
+ * The identity of what the unit's last run left: its record and everything the record names;
+ * undefined for a state kept in S3 when it is not to be read.
+ * @param {string} root @param {Mode} mode @param {string} unit @param {ReadOptions} options
  */
-async function currentIdentity(root, mode, unit) {
+async function currentIdentity(root, mode, unit, { remote = true }) {
   const found = readRecord(root, mode, unit);
   if (!found) return 'absent';
   const { text, record } = found;
+  if (record.s3 && !remote) return undefined;
   const parts = [sha256(text)];
   for (const file of record.files ?? []) parts.push(`${file} ${fileIdentity(join(root, file))}`);
   for (const file of record.present ?? []) parts.push(`${file} ${existsSync(join(root, file)) ? 'present' : 'absent'}`);
@@ -102,13 +106,15 @@ function writeTokenRecord(file, record) {
 }
 
 /**
- * The token for the unit's current state, replacing it if the state is not the one last recorded.
- * @param {string} root @param {Mode} mode @param {string} unit
+ * The token for the unit's current state, replacing it if the state is not the one last recorded;
+ * `remote` for a state kept in S3 when it is not to be read.
+ * @param {string} root @param {Mode} mode @param {string} unit @param {ReadOptions} [options]
  */
-async function stateToken(root, mode, unit) {
+async function stateToken(root, mode, unit, options = {}) {
+  const identity = await currentIdentity(root, mode, unit, options);
+  if (identity === undefined) return 'remote';
   const file = join(root, paths.stateTokenFile(mode, unit));
   const known = readTokenRecord(file);
-  const identity = await currentIdentity(root, mode, unit);
   if (known && known.stateIdentity === identity) return known.token;
   // Chained on the previous token, so a state that vanishes twice never reuses an old key;
   // the workspace path keeps two clones of a project apart in a shared cache.
@@ -118,16 +124,13 @@ async function stateToken(root, mode, unit) {
 }
 
 /**
- * One token per mode, as a cache input: `live:<token> rehearse:<token>`. Without `remote`,
+ * One token per mode, as a cache input: `live:<token> rehearse:<token>`. With `remote: false`,
  * a state kept in S3 stands as `remote`, left to the runtime input that reads S3.
- * @param {string} root @param {string} unit @param {{ remote: boolean }} options
+ * @param {string} root @param {string} unit @param {ReadOptions} options
  */
-async function stateFingerprint(root, unit, { remote }) {
+async function stateFingerprint(root, unit, options) {
   const tokens = [];
-  for (const mode of MODES) {
-    const isRemote = !remote && readRecord(root, mode, unit)?.record.s3;
-    tokens.push(`${mode}:${isRemote ? 'remote' : await stateToken(root, mode, unit)}`);
-  }
+  for (const mode of MODES) tokens.push(`${mode}:${await stateToken(root, mode, unit, options)}`);
   return tokens.join(' ');
 }
 
@@ -152,7 +155,9 @@ async function recordState(root, mode, unit, record) {
   writeRecord(root, mode, unit, record);
   const file = join(root, paths.stateTokenFile(mode, unit));
   const token = readTokenRecord(file)?.token ?? (await stateToken(root, mode, unit));
-  writeTokenRecord(file, { token, stateIdentity: await currentIdentity(root, mode, unit) });
+  // Read in full (remote too), so never undefined.
+  const stateIdentity = /** @type {string} */ (await currentIdentity(root, mode, unit, {}));
+  writeTokenRecord(file, { token, stateIdentity });
 }
 
 module.exports = { stateToken, stateFingerprint, fingerprintVariable, recordState, writeRecord };
