@@ -25,8 +25,11 @@ export function readFacts(workspaceRoot: string, mode: Mode, unit: string): Fact
   return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Facts) : undefined;
 }
 
+/** The values of several units' facts, by unit name. */
+export type FactsByUnit = Record<string, Record<string, unknown>>;
+
 /** The facts of the given units, by unit name; a unit that has none yet is an error naming what to run. */
-export function readFactsOf(workspaceRoot: string, mode: Mode, units: string[]): Record<string, Record<string, unknown>> {
+export function readFactsOf(workspaceRoot: string, mode: Mode, units: string[]): FactsByUnit {
   return Object.fromEntries(
     units.map((unit) => {
       const facts = readFacts(workspaceRoot, mode, unit);
@@ -37,6 +40,23 @@ export function readFactsOf(workspaceRoot: string, mode: Mode, units: string[]):
       return [unit, facts.values];
     }),
   );
+}
+
+/**
+ * A fact that must be a non-empty string, at a path into a unit's values (`['core_devices', name,
+ * 'certificate_pem']`); else an error for what needs it that names the unit and fact.
+ */
+export function stringFact(facts: FactsByUnit, neededFor: string, unit: string, path: string[]): string {
+  const values = facts[unit];
+  if (!values) throw new Error(`${neededFor} needs the facts of ${unit}, which were not read: apply ${unit} first.`);
+  const value = path.reduce<unknown>((node, key) => (isRecord(node) && Object.hasOwn(node, key) ? node[key] : undefined), values);
+  if (typeof value === 'string' && value !== '') return value;
+  const found = value === undefined ? 'missing' : `${JSON.stringify(value)}, not a non-empty string`;
+  throw new Error(`${neededFor} needs fact ${path.join('.')} of ${unit}, which is ${found}: apply ${unit} again.`);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
 }
 
 export function removeFacts(workspaceRoot: string, mode: Mode, unit: string): void {

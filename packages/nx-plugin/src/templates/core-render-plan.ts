@@ -1,9 +1,10 @@
 // What templates/core renders: per core device its Greengrass config, install and uninstall
 // scripts, README and certificate; per client device its discovery script, README and certificate.
 import type { ClientDevice, CoreDevice, CoreSettings, Settings } from '@pushbutton/stacks';
+import { FactsByUnit as Facts, stringFact as factOf } from '../facts';
 import type { RenderItem } from './render-templates';
 
-type Facts = Record<string, Record<string, unknown>>;
+const stringFact = (facts: Facts, unit: string, path: string[]) => factOf(facts, 'Rendering the core step', unit, path);
 
 export function coreRenderItems(settings: Settings, facts: Facts, rehearsal: boolean): RenderItem[] {
   const core = settings.core;
@@ -56,21 +57,6 @@ function clientContext(client: ClientDevice, core: CoreSettings, facts: Facts) {
     coreDevice: { name: coreDevice.name, thingName: coreDevice.thingName },
     bundleName: `pushbutton-client-${client.name}`,
   };
-}
-
-/** A fact of a unit, at a path into its value; a clear error naming the unit and fact when it is not there. */
-function stringFact(facts: Facts, unit: string, path: string[]): string {
-  const name = path.join('.');
-  const values = facts[unit];
-  if (!values) throw new Error(`Rendering the core step needs the facts of ${unit}, which were not read: apply ${unit} first.`);
-  const value = path.reduce<unknown>((node, key) => (isRecord(node) && Object.hasOwn(node, key) ? node[key] : undefined), values);
-  if (typeof value === 'string' && value !== '') return value;
-  const found = value === undefined ? 'missing' : `${JSON.stringify(value)}, not a non-empty string`;
-  throw new Error(`Rendering the core step needs fact ${name} of ${unit}, which is ${found}: apply ${unit} again.`);
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null;
 }
 
 /** One trailing newline, whatever the fact had. */

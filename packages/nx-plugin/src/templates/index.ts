@@ -1,5 +1,6 @@
 // The render units: which step's templates each one renders, and with what.
 import type { Settings } from '@pushbutton/stacks';
+import type { FactsByUnit } from '../facts';
 import { coreRenderItems } from './core-render-plan';
 import type { RenderItem } from './render-templates';
 import { workflowRenderItems } from './workflow-render-plan';
@@ -7,7 +8,7 @@ import { workflowRenderItems } from './workflow-render-plan';
 export interface RenderPlan {
   /** The folder under templates/ it renders. */
   step: string;
-  items: (settings: Settings, facts: Record<string, Record<string, unknown>>, rehearsal: boolean) => RenderItem[];
+  items: (settings: Settings, facts: FactsByUnit, rehearsal: boolean) => RenderItem[];
 }
 
 export const RENDER_PLANS: Record<string, RenderPlan> = {

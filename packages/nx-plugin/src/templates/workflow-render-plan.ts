@@ -3,15 +3,14 @@
 import { gzipSync } from 'node:zlib';
 import type { Settings } from '@pushbutton/stacks';
 import { expandCases, WorkflowCase } from '../workflows/cases';
+import { FactsByUnit as Facts, stringFact } from '../facts';
 import type { RenderItem } from './render-templates';
-
-type Facts = Record<string, Record<string, unknown>>;
 
 export function workflowRenderItems(settings: Settings, facts: Facts, rehearsal: boolean): RenderItem[] {
   const workflows = settings.workflows;
   if (!workflows) throw new Error('The workflow step needs config/workflows.yaml, which does not exist.');
-  const bucket = stringFact(facts, 'workflow', 'bucket_name');
-  const prefix = stringFact(facts, 'workflow', 'results_prefix');
+  const bucket = stringFact(facts, 'Rendering the workflow step', 'workflow', ['bucket_name']);
+  const prefix = stringFact(facts, 'Rendering the workflow step', 'workflow', ['results_prefix']);
   const shared = {
     project: { name: settings.project.name, region: settings.project.region },
     rehearsal,
@@ -55,14 +54,4 @@ function gzipBase64(text: string): string {
   const gzip = gzipSync(text, { level: 9 });
   gzip[GZIP_OS_BYTE] = GZIP_OS_UNIX;
   return gzip.toString('base64');
-}
-
-/** A fact of a unit; a clear error naming the unit and fact when it is not there. */
-function stringFact(facts: Facts, unit: string, name: string): string {
-  const values = facts[unit];
-  if (!values) throw new Error(`Rendering the workflow step needs the facts of ${unit}, which were not read: apply ${unit} first.`);
-  const value = Object.hasOwn(values, name) ? values[name] : undefined;
-  if (typeof value === 'string' && value !== '') return value;
-  const found = value === undefined ? 'missing' : `${JSON.stringify(value)}, not a non-empty string`;
-  throw new Error(`Rendering the workflow step needs fact ${name} of ${unit}, which is ${found}: apply ${unit} again.`);
 }
