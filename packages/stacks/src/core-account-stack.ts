@@ -5,21 +5,12 @@ import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
 import { IotPolicy } from '@cdktf/provider-aws/lib/iot-policy';
 import { IotRoleAlias } from '@cdktf/provider-aws/lib/iot-role-alias';
-import { PushbuttonStack } from './pushbutton-stack';
+import { PushbuttonStack, trustPolicy } from './pushbutton-stack';
 import { required, Settings } from './settings';
 
 const GREENGRASS_RESOURCE_ACCESS_POLICY = 'arn:aws:iam::aws:policy/service-role/AWSGreengrassResourceAccessRolePolicy';
 
 /** A trust policy letting one AWS service assume the role. */
-function trustPolicy(service: string, condition?: Record<string, Record<string, string>>): string {
-  return JSON.stringify({
-    Version: '2012-10-17',
-    Statement: [
-      { Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole', ...(condition && { Condition: condition }) },
-    ],
-  });
-}
-
 /** What core devices do with the token exchange role's credentials: write their logs to CloudWatch. */
 function greengrassLogsPolicy(region: string): string {
   const logGroups = `arn:aws:logs:${region}:*:log-group:/aws/greengrass/*`;
@@ -45,13 +36,12 @@ export class CoreAccountStack extends PushbuttonStack {
     super(scope, stackName, settings.project);
     required(settings, 'core', 'core.yaml');
     const region = settings.project.region;
-    const nameTag = (suffix: string) => ({ Name: this.resourceName(suffix) });
 
     const tokenExchangeRole = new IamRole(this, 'token_exchange_role', {
       name: this.resourceName('gg-token-exchange'),
       description: 'Assumed by Greengrass core devices through the IoT credentials provider',
       assumeRolePolicy: trustPolicy('credentials.iot.amazonaws.com'),
-      tags: nameTag('gg-token-exchange'),
+      tags: this.nameTag('gg-token-exchange'),
     });
     new IamRolePolicy(this, 'token_exchange_logs', {
       name: this.resourceName('gg-token-exchange-logs'),
@@ -62,7 +52,7 @@ export class CoreAccountStack extends PushbuttonStack {
       alias: this.resourceName('gg-token-exchange-alias'),
       roleArn: tokenExchangeRole.arn,
       credentialDuration: 3600,
-      tags: nameTag('gg-token-exchange-alias'),
+      tags: this.nameTag('gg-token-exchange-alias'),
     });
     const roleAliasPolicy = new IotPolicy(this, 'role_alias_policy', {
       name: this.resourceName('gg-role-alias'),
@@ -70,7 +60,7 @@ export class CoreAccountStack extends PushbuttonStack {
         Version: '2012-10-17',
         Statement: [{ Effect: 'Allow', Action: 'iot:AssumeRoleWithCertificate', Resource: roleAlias.arn }],
       }),
-      tags: nameTag('gg-role-alias'),
+      tags: this.nameTag('gg-role-alias'),
     });
 
     const serviceRole = new IamRole(this, 'greengrass_service_role', {
@@ -80,7 +70,7 @@ export class CoreAccountStack extends PushbuttonStack {
       assumeRolePolicy: trustPolicy('greengrass.amazonaws.com', {
         ArnLike: { 'aws:SourceArn': `arn:aws:greengrass:${region}:*:*` },
       }),
-      tags: nameTag('greengrass-service-role'),
+      tags: this.nameTag('greengrass-service-role'),
     });
     new IamRolePolicyAttachment(this, 'greengrass_service_role_policy', {
       role: serviceRole.name,

@@ -20,13 +20,12 @@ export class NetworkStack extends PushbuttonStack {
   constructor(scope: Construct, stackName: string, settings: Settings) {
     super(scope, stackName, settings.project);
     const network = required(settings, 'network', 'network.yaml');
-    const nameTag = (suffix: string) => ({ Name: this.resourceName(suffix) });
 
     const vpc = new Vpc(this, 'vpc', {
       cidrBlock: network.vpcCidr,
       enableDnsSupport: true,
       enableDnsHostnames: true,
-      tags: nameTag('vpc'),
+      tags: this.nameTag('vpc'),
     });
     const subnet = new Subnet(this, 'subnet', {
       vpcId: vpc.id,
@@ -34,10 +33,10 @@ export class NetworkStack extends PushbuttonStack {
       availabilityZone: network.subnet.availabilityZone,
       // Workers need outbound internet; a public address avoids a NAT gateway's cost.
       mapPublicIpOnLaunch: true,
-      tags: nameTag('subnet'),
+      tags: this.nameTag('subnet'),
     });
-    const gateway = new InternetGateway(this, 'internet_gateway', { vpcId: vpc.id, tags: nameTag('igw') });
-    const routeTable = new RouteTable(this, 'route_table', { vpcId: vpc.id, tags: nameTag('routes') });
+    const gateway = new InternetGateway(this, 'internet_gateway', { vpcId: vpc.id, tags: this.nameTag('igw') });
+    const routeTable = new RouteTable(this, 'route_table', { vpcId: vpc.id, tags: this.nameTag('routes') });
     new Route(this, 'default_route', {
       routeTableId: routeTable.id,
       destinationCidrBlock: '0.0.0.0/0',
@@ -49,14 +48,14 @@ export class NetworkStack extends PushbuttonStack {
       name: this.resourceName('workers'),
       description: 'Pushbutton workers: all egress, ingress only as configured',
       vpcId: vpc.id,
-      tags: nameTag('workers'),
+      tags: this.nameTag('workers'),
     });
     new VpcSecurityGroupEgressRule(this, 'egress_all', {
       securityGroupId: securityGroup.id,
       description: 'All outbound traffic',
       ipProtocol: '-1',
       cidrIpv4: '0.0.0.0/0',
-      tags: nameTag('egress-all'),
+      tags: this.nameTag('egress-all'),
     });
     for (const [ruleName, rule] of Object.entries(network.ingress)) {
       new VpcSecurityGroupIngressRule(this, `ingress_${ruleName}`, {
@@ -66,7 +65,7 @@ export class NetworkStack extends PushbuttonStack {
         fromPort: rule.fromPort,
         toPort: rule.toPort,
         cidrIpv4: rule.cidr,
-        tags: nameTag(`ingress-${ruleName}`),
+        tags: this.nameTag(`ingress-${ruleName}`),
       });
     }
 

@@ -33,6 +33,16 @@ function configureBackend(stack: TerraformStack, stackName: string, state: State
   if (state.useLockfile) backend.addOverride('use_lockfile', true);
 }
 
+/** A trust policy letting an AWS service assume a role, under a condition if given. */
+export function trustPolicy(service: string, condition?: Record<string, Record<string, string>>): string {
+  return JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [
+      { Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole', ...(condition && { Condition: condition }) },
+    ],
+  });
+}
+
 /** Base of every Pushbutton stack: the AWS provider, the state backend, and tags on everything. */
 export class PushbuttonStack extends TerraformStack {
   constructor(scope: Construct, readonly stackName: string, readonly project: ProjectSettings) {
@@ -45,5 +55,10 @@ export class PushbuttonStack extends TerraformStack {
   /** `<project>-<suffix>`, the name and `Name` tag of a resource. */
   resourceName(suffix: string): string {
     return `${this.project.name}-${suffix}`;
+  }
+
+  /** The `Name` tag of a resource named resourceName(suffix). */
+  nameTag(suffix: string): { Name: string } {
+    return { Name: this.resourceName(suffix) };
   }
 }

@@ -11,7 +11,7 @@ import { S3BucketPolicy } from '@cdktf/provider-aws/lib/s3-bucket-policy';
 import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-public-access-block';
 import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration';
 import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning';
-import { PushbuttonStack } from './pushbutton-stack';
+import { PushbuttonStack, trustPolicy } from './pushbutton-stack';
 import { projectTags, required, Settings, WorkflowSettings } from './settings';
 
 /** Lets an engineer open a shell on a worker through SSM Session Manager, so workers need no SSH. */
@@ -19,14 +19,6 @@ const SSM_MANAGED_INSTANCE_CORE = 'arn:aws:iam::aws:policy/AmazonSSMManagedInsta
 
 /** The root device of the Ubuntu AMIs workers run. */
 const ROOT_DEVICE = '/dev/sda1';
-
-/** A trust policy letting EC2 instances assume the role. */
-function ec2TrustPolicy(): string {
-  return JSON.stringify({
-    Version: '2012-10-17',
-    Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
-  });
-}
 
 /** The bucket grants nothing; it only refuses every request that does not come over TLS. */
 function denyInsecureTransportPolicy(bucketArn: string): string {
@@ -65,7 +57,6 @@ function writeResultsPolicy(bucketArn: string, prefix: string): string {
  * case's worker starts from, in the network step's subnet, reachable only through SSM.
  */
 export class WorkflowStack extends PushbuttonStack {
-  private readonly nameTag = (suffix: string) => ({ Name: this.resourceName(suffix) });
 
   constructor(scope: Construct, stackName: string, settings: Settings) {
     super(scope, stackName, settings.project);
@@ -82,7 +73,7 @@ export class WorkflowStack extends PushbuttonStack {
 
     const bucket = this.resultsBucket(workflows.results);
     const { role, instanceProfile } = this.worker(bucket, workflows.results.prefix);
-    const launchTemplate = this.launchTemplate(settings, workflows.launch, instanceProfile, subnetId.stringValue, securityGroupId.stringValue);
+    const launchTemplate = this.launchTemplate(workflows.launch, instanceProfile, subnetId.stringValue, securityGroupId.stringValue);
 
     // A bucket's id is its name; a rehearsal pins ids (not names), so its facts stay the same.
     new TerraformOutput(this, 'bucket_name', { value: bucket.id, description: 'The name of the results bucket' });
@@ -151,7 +142,7 @@ export class WorkflowStack extends PushbuttonStack {
     const role = new IamRole(this, 'worker_role', {
       name,
       description: 'Assumed by workflow workers: write case results, and be reached through SSM Session Manager',
-      assumeRolePolicy: ec2TrustPolicy(),
+      assumeRolePolicy: trustPolicy('ec2.amazonaws.com'),
       tags: this.nameTag('workflow-worker'),
     });
     new IamRolePolicy(this, 'worker_write_results', {
@@ -173,14 +164,13 @@ export class WorkflowStack extends PushbuttonStack {
    * it launches; there is no key pair, so no SSH.
    */
   private launchTemplate(
-    settings: Settings,
     launch: WorkflowSettings['launch'],
     instanceProfile: IamInstanceProfile,
     subnetId: string,
     securityGroupId: string,
   ): LaunchTemplate {
     const name = this.resourceName('workflow-worker');
-    const instanceTags = { ...projectTags(settings.project), Name: name };
+    const instanceTags = { ...projectTags(this.project), Name: name };
     return new LaunchTemplate(this, 'worker_launch_template', {
       name,
       description: 'Workflow workers: one per case, terminated when the case ends',

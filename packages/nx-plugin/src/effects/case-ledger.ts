@@ -3,8 +3,8 @@
 // is the truth for any checkout, and workers finish while nobody is watching.
 import type { Instance } from '@aws-sdk/client-ec2';
 import { GetObjectCommand, NoSuchKey, S3Client } from '@aws-sdk/client-s3';
-import { table } from '../report';
-import { expandCases, WorkflowCase } from '../workflows/cases';
+import { isoSeconds, table } from '../report';
+import { expandCases, overridesText, WorkflowCase, workflowSettings } from '../workflows/cases';
 import type { Report } from './effect';
 import {
   caseIdOf,
@@ -17,7 +17,6 @@ import {
   workerInstances,
   WorkflowFacts,
   workflowFacts,
-  workflowSettings,
 } from './workflow-launch';
 
 const HEADERS = ['case', 'workflow', 'parameters', 'instance', 'state', 'started', 'finished', 'results'];
@@ -42,19 +41,9 @@ export interface LedgerEntry {
 type MarkerTimes = { startedAt?: string; finishedAt?: string };
 type Strays = { instances: number; markers: number };
 
-const timestamp = (date: Date) => date.toISOString().replace(/\.\d{3}Z$/, 'Z');
-
 function isoTime(value: Date | string | undefined): string | undefined {
   const date = value === undefined ? undefined : new Date(value);
-  return date && !Number.isNaN(date.getTime()) ? timestamp(date) : undefined;
-}
-
-/** `qual=10 window=4`: the last segment of each overridden path, and its value. */
-function parametersText(overrides: Record<string, unknown>): string {
-  const text = Object.entries(overrides)
-    .map(([path, value]) => `${path.split('.').pop()}=${typeof value === 'string' ? value : JSON.stringify(value)}`)
-    .join(' ');
-  return text || '-';
+  return date && !Number.isNaN(date.getTime()) ? isoSeconds(date) : undefined;
 }
 
 function entry(
@@ -138,7 +127,7 @@ function ledgerTable(entries: LedgerEntry[]): string {
   const rows = entries.map((e) => [
     e.case,
     e.workflow,
-    parametersText(e.parameters),
+    overridesText(e.parameters) || '-',
     e.instance ?? '-',
     e.state,
     e.started ?? '-',
@@ -156,10 +145,9 @@ function straysLine({ instances, markers }: Strays): string[] {
 export const caseLedger: Report = {
   async run(ctx, { json }) {
     const facts = workflowFacts(ctx);
-    const cases = expandCases(workflowSettings(ctx));
+    const cases = expandCases(workflowSettings(ctx.settings));
     const s3 = s3Client(ctx.region);
-    const instances = await workerInstances(ec2Client(ctx.region), ctx.settings.project.name);
-    const markers = await resultMarkers(s3, facts);
+    const [instances, markers] = await Promise.all([workerInstances(ec2Client(ctx.region), ctx.settings.project.name), resultMarkers(s3, facts)]);
     const newest = newestByCase(instances);
     const entries = await mapConcurrently(cases, MARKER_FETCHES_AT_ONCE, (c) => liveEntry(s3, facts, c, newest.get(c.id), markers.get(c.id)));
     if (json) return JSON.stringify(entries, null, 2);
@@ -175,7 +163,7 @@ export const caseLedger: Report = {
   rehearse(ctx, { json }) {
     const facts = workflowFacts(ctx);
     const planned = readPlannedCases(ctx.workspaceRoot);
-    const entries = expandCases(workflowSettings(ctx)).map((c) =>
+    const entries = expandCases(workflowSettings(ctx.settings)).map((c) =>
       entry(facts, c, { instance: null, state: planned.has(c.id) ? 'planned (rehearsal)' : 'not planned', started: null, finished: null }),
     );
     if (json) return JSON.stringify(entries, null, 2);

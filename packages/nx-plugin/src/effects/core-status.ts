@@ -8,7 +8,7 @@ import {
   paginateListInstalledComponents,
   ResourceNotFoundException,
 } from '@aws-sdk/client-greengrassv2';
-import { table } from '../report';
+import { isoSeconds, table } from '../report';
 import type { EffectContext, Report } from './effect';
 import { greengrassClient } from './greengrass-account';
 import { CoreDeployFacts, CoreDeployment, coreDevicesFacts } from './greengrass-deployments';
@@ -46,7 +46,7 @@ async function installedComponents(client: GreengrassV2Client, coreDeviceThingNa
   return components.sort();
 }
 
-const timestamp = (date: Date | undefined) => (date ? date.toISOString().replace(/\.\d{3}Z$/, 'Z') : '-');
+const timestamp = (date: Date | undefined) => (date ? isoSeconds(date) : '-');
 
 /** One row per component; the core's own cells only on its first row. */
 async function coreRows(client: GreengrassV2Client, thingName: string, deployment: CoreDeployment | undefined): Promise<string[][]> {

@@ -17,17 +17,17 @@ import {
   waitUntilInstanceTerminated,
 } from '@aws-sdk/client-ec2';
 import { paginateListObjectsV2, S3Client } from '@aws-sdk/client-s3';
-import type { ProjectSettings, WorkflowSettings } from '@pushbutton/stacks';
+import type { ProjectSettings } from '@pushbutton/stacks';
 import { projectTags } from '@pushbutton/stacks/src/settings';
 import { writeFileAtomic } from '../fs-atomic';
 import { paths } from '../paths';
-import { expandCases, WorkflowCase } from '../workflows/cases';
+import { caseResultsUrl as caseResultsUrlOf, expandCases, WorkflowCase, workflowSettings } from '../workflows/cases';
 import type { Effect, EffectContext } from './effect';
 
 /** The SDK's standard retry mode backs off on throttling (EC2's RequestLimitExceeded); eight attempts ride out a long burst. */
-export const MAX_ATTEMPTS = 8;
+const MAX_ATTEMPTS = 8;
 
-export const CASE_ID_TAG = 'pushbutton:case-id';
+const CASE_ID_TAG = 'pushbutton:case-id';
 const WORKFLOW_TAG = 'pushbutton:workflow';
 const STUDY_TAG = 'pushbutton:study';
 
@@ -37,7 +37,7 @@ const LIVE_STATES: InstanceStateName[] = ['pending', 'running', 'stopping', 'shu
 const NOT_TERMINATED: InstanceStateName[] = [...LIVE_STATES, 'stopped'];
 
 const MARKER_STATUSES = ['succeeded', 'failed', 'timed-out'] as const;
-export type MarkerStatus = (typeof MARKER_STATUSES)[number];
+type MarkerStatus = (typeof MARKER_STATUSES)[number];
 
 const TERMINATE_BATCH = 1000;
 const WAIT_FOR_TERMINATION_SECONDS = 900;
@@ -76,12 +76,7 @@ export const s3Client = (region: string) => new S3Client({ region, maxAttempts: 
 
 export const workflowFacts = (ctx: EffectContext) => ctx.facts['workflow'] as WorkflowFacts;
 
-export function workflowSettings(ctx: EffectContext): WorkflowSettings {
-  if (!ctx.settings.workflows) throw new Error('The workflow step needs config/workflows.yaml, which does not exist.');
-  return ctx.settings.workflows;
-}
-
-export const caseResultsUrl = (facts: WorkflowFacts, caseId: string) => `s3://${facts.bucket_name}/${facts.results_prefix}/${caseId}/`;
+export const caseResultsUrl = (facts: WorkflowFacts, caseId: string) => caseResultsUrlOf(facts.bucket_name, facts.results_prefix, caseId);
 
 export const caseIdOf = (instance: Instance) => instance.Tags?.find((tag) => tag.Key === CASE_ID_TAG)?.Value;
 
@@ -170,7 +165,7 @@ async function launchCase(client: EC2Client, ctx: EffectContext, workflowCase: W
   const tags = workerTags(ctx.settings.project, workflowCase);
   const command = new RunInstancesCommand({
     LaunchTemplate: { LaunchTemplateId: workflowFacts(ctx).launch_template_id, Version: '$Latest' },
-    InstanceType: workflowSettings(ctx).workflows[workflowCase.workflow].instanceType as _InstanceType,
+    InstanceType: workflowSettings(ctx.settings).workflows[workflowCase.workflow].instanceType as _InstanceType,
     MinCount: 1,
     MaxCount: 1,
     UserData: userData,
@@ -210,11 +205,13 @@ const chunks = <T>(items: T[], size: number) =>
 
 export const workflowLaunch: Effect = {
   async apply(ctx) {
-    const workflows = workflowSettings(ctx);
+    const workflows = workflowSettings(ctx.settings);
     const cases = expandCases(workflows);
     const ec2 = ec2Client(ctx.region);
-    const live = await workerInstances(ec2, ctx.settings.project.name, LIVE_STATES);
-    const markers = await resultMarkers(s3Client(ctx.region), workflowFacts(ctx));
+    const [live, markers] = await Promise.all([
+      workerInstances(ec2, ctx.settings.project.name, LIVE_STATES),
+      resultMarkers(s3Client(ctx.region), workflowFacts(ctx)),
+    ]);
     const liveCases = new Set(live.map(caseIdOf));
     const remaining = cases.filter((c) => !liveCases.has(c.id) && !markers.has(c.id));
     const cap = workflows.launch.maxConcurrent;
@@ -248,7 +245,7 @@ export const workflowLaunch: Effect = {
   },
 
   rehearse(ctx) {
-    const workflows = workflowSettings(ctx);
+    const workflows = workflowSettings(ctx.settings);
     const cases = expandCases(workflows);
     const planned = readPlannedCases(ctx.workspaceRoot);
     const fresh = cases.filter((c) => !planned.has(c.id));

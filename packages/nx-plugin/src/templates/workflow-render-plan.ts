@@ -2,13 +2,12 @@
 // carries the case's values (case.env) and the script that runs the case, the same for every case.
 import { gzipSync } from 'node:zlib';
 import type { Settings } from '@pushbutton/stacks';
-import { expandCases, WorkflowCase } from '../workflows/cases';
+import { caseResultsUrl, expandCases, WorkflowCase, workflowSettings } from '../workflows/cases';
 import { FactsByUnit as Facts, stringFact } from '../facts';
 import type { RenderItem } from './render-templates';
 
 export function workflowRenderItems(settings: Settings, facts: Facts, rehearsal: boolean): RenderItem[] {
-  const workflows = settings.workflows;
-  if (!workflows) throw new Error('The workflow step needs config/workflows.yaml, which does not exist.');
+  const workflows = workflowSettings(settings);
   const bucket = stringFact(facts, 'Rendering the workflow step', 'workflow', ['bucket_name']);
   const prefix = stringFact(facts, 'Rendering the workflow step', 'workflow', ['results_prefix']);
   const shared = {
@@ -25,7 +24,7 @@ export function workflowRenderItems(settings: Settings, facts: Facts, rehearsal:
       ...shared,
       case: caseContext(workflowCase),
       workflow: workflows.workflows[workflowCase.workflow],
-      results: { bucket, prefix, uri: `s3://${bucket}/${prefix}/${workflowCase.id}/` },
+      results: { bucket, prefix, uri: caseResultsUrl(bucket, prefix, workflowCase.id) },
     },
   }));
 }

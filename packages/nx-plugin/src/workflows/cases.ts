@@ -1,7 +1,7 @@
 // Workflow cases: single cases and parameter studies expanded into one case per combination,
 // each with an id that follows from what it computes, so an unchanged case keeps its id.
 import { createHash } from 'node:crypto';
-import type { StudySettings, WorkflowDefinition, WorkflowInput, WorkflowSettings } from '@pushbutton/stacks';
+import type { Settings, StudySettings, WorkflowDefinition, WorkflowInput, WorkflowSettings } from '@pushbutton/stacks';
 import deepmerge from 'deepmerge';
 import stableStringify from 'json-stable-stringify';
 
@@ -57,7 +57,8 @@ function caseId(definition: WorkflowDefinition, parameters: Record<string, unkno
   return `c-${createHash('sha256').update(content).digest('hex').slice(0, 12)}`;
 }
 
-function summary(overrides: Assignments): string {
+/** `qual=10 window=4`: the last segment of each overridden path, and its value. */
+export function overridesText(overrides: Assignments): string {
   return Object.entries(overrides)
     .map(([path, value]) => `${path.split('.').pop()}=${typeof value === 'string' ? value : JSON.stringify(value)}`)
     .join(' ');
@@ -71,7 +72,7 @@ function makeCase(
 ): WorkflowCase {
   const parameters = deepmerge(definition.parameters, nest(overrides), replaceArrays) as Record<string, unknown>;
   const caseInputs = inputs ?? definition.inputs;
-  const readable = [naming.study ?? definition.name, summary(overrides)].filter(Boolean).join(' ');
+  const readable = [naming.study ?? definition.name, overridesText(overrides)].filter(Boolean).join(' ');
   return {
     id: caseId(definition, parameters, caseInputs),
     label: naming.label ?? readable,
@@ -113,6 +114,15 @@ export function casesBySource(settings: WorkflowSettings): { source: (string | n
     ),
   ];
 }
+
+/** The workflow step's settings; an error when config has no workflows.yaml. */
+export function workflowSettings(settings: Settings): WorkflowSettings {
+  if (!settings.workflows) throw new Error('The workflow step needs config/workflows.yaml, which does not exist.');
+  return settings.workflows;
+}
+
+/** Where a case's outputs, logs and completion marker go. */
+export const caseResultsUrl = (bucket: string, prefix: string, caseId: string) => `s3://${bucket}/${prefix}/${caseId}/`;
 
 /** Every case of the config, single cases first, then each study's, in order; a case given twice, once. */
 export function expandCases(settings: WorkflowSettings): WorkflowCase[] {

@@ -44,8 +44,9 @@ export class TempWorkspace {
     readonly cacheDir: string,
   ) {}
 
-  static create(): TempWorkspace {
-    const base = mkdtempSync(join(tmpdir(), 'pushbutton-e2e-'));
+  /** A copy in a new folder under `parent`. */
+  static create(parent = tmpdir()): TempWorkspace {
+    const base = mkdtempSync(join(parent, 'pushbutton-e2e-'));
     const root = join(base, 'workspace');
     const files = git(WORKSPACE, 'ls-files', '-z', '--cached', '--others', '--exclude-standard').split('\0').filter(Boolean);
     for (const file of files) {
@@ -106,8 +107,10 @@ export class TempWorkspace {
     writeFileSync(this.path(file), after);
   }
 
+  /** Commits every change, new files too (ignored ones stay out). */
   commit(message: string): void {
-    git(this.root, 'commit', '-qam', message);
+    git(this.root, 'add', '-A');
+    git(this.root, 'commit', '-qm', message);
   }
 
   git(...args: string[]): string {
