@@ -35,7 +35,7 @@ function retarget(file, edit) {
 }
 
 /** Builds one package folder into `out`; returns the package's name. */
-export function buildPackage(source, out) {
+function buildPackage(source, out) {
   rmSync(out, { recursive: true, force: true });
   for (const entry of SHIPPED) {
     if (existsSync(join(source, entry))) cpSync(join(source, entry), join(out, entry), { recursive: true });
@@ -59,7 +59,7 @@ export function buildPackage(source, out) {
 }
 
 /** Builds every package of `root`'s packages/ into `outDir/<folder>`; returns { name: folder }. */
-export function buildPackages(root = REPO, outDir = join(root, 'dist/packages')) {
+export function buildPackages(root, outDir) {
   const built = {};
   for (const dir of readdirSync(join(root, 'packages'))) {
     const out = join(outDir, dir);

@@ -41,25 +41,22 @@ function phases(run) {
 export async function run(bench) {
   const rehearsed = await bench.rehearsedWorkspace();
   const env = bench.env(rehearsed);
-  const pushbutton = [];
-  const published = [];
   const floor = [];
   const runs = [];
   const publishedRuns = [];
   const floorTimes = [];
-  const rehearse = async (round, ws, label, times, into) => {
+  const rehearse = async (round, ws, label, into) => {
     const result = await bench.nx(ws, REHEARSE, { name: 'cold-rehearsal' });
     const missed = result.tasks.filter((t) => !t.executed).map((t) => t.id);
     if (missed.length) bench.log(`cold: WARNING: tasks not executed in a cold run: ${missed.join(', ')}`);
-    times.push(result.wallMs);
     into.push(result);
     bench.log(`cold ${round + 1}/${bench.coldRuns}: ${label} ${seconds(result.wallMs)} (${result.tasks.length} tasks)`);
     bench.dispose(ws);
   };
 
   await interleave(bench.coldRuns, [
-    (round) => rehearse(round, bench.workspaceWithInstalledPlugin(), 'Pushbutton as published', published, publishedRuns),
-    (round) => rehearse(round, bench.workspace(), 'Pushbutton in this repository', pushbutton, runs),
+    (round) => rehearse(round, bench.workspaceWithInstalledPlugin(), 'Pushbutton as published', publishedRuns),
+    (round) => rehearse(round, bench.workspace(), 'Pushbutton in this repository', runs),
     async (round) => {
       const dir = join(bench.tmp, `floor-${round}`);
       layFloor(rehearsed.root, dir);
@@ -76,6 +73,8 @@ export async function run(bench) {
   ]);
 
   const n = bench.coldRuns;
+  const wall = (of) => of.map((result) => result.wallMs);
+  const [published, pushbutton] = [wall(publishedRuns), wall(runs)];
   const versus = (label, times) => [label, '', '', ratio(median(times), median(floor)), `≤ ${TARGET.toFixed(2)}`, met(median(times) / median(floor) <= TARGET)];
   const results = table(RESULT_HEADER, [
     ['Pushbutton as published (packages built to JavaScript, installed): `nx run infra:provision:rehearse`, cold', spread(published), n, '', '', ''],

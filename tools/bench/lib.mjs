@@ -1,7 +1,7 @@
 // Shared helpers of the benchmark suite: temporary workspaces, running and timing processes,
 // medians, markdown tables, and the results section of docs/performance.md.
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -156,16 +156,9 @@ export class Bench {
 
   /** A fresh temporary git copy of the workspace (empty Nx cache, no .pushbutton/), inside the bench's folder. */
   workspace() {
-    const saved = process.env.TMPDIR;
-    process.env.TMPDIR = this.tmp;
-    try {
-      const ws = TempWorkspace.create();
-      this.workspaces.push(ws);
-      return ws;
-    } finally {
-      if (saved === undefined) delete process.env.TMPDIR;
-      else process.env.TMPDIR = saved;
-    }
+    const ws = TempWorkspace.create(this.tmp);
+    this.workspaces.push(ws);
+    return ws;
   }
 
   dispose(ws) {
@@ -193,10 +186,6 @@ export class Bench {
   }
 
   /**
-   * A copy that has been rehearsed once: every task's output is in its Nx cache, and the disk
-   * cache holds the provider. Shared by the benchmarks of one suite run (the one-key change runs last).
-   */
-  /**
    * A copy with Pushbutton as a user gets it: its packages built as published (JavaScript, by
    * tools/build-packages.mjs) and installed in node_modules, not projects of the workspace. In
    * this repository they are workspace packages whose TypeScript Nx loads through a transpiler,
@@ -204,23 +193,20 @@ export class Bench {
    */
   workspaceWithInstalledPlugin() {
     const ws = this.workspace();
+    // The packages are built once per suite run, from this repository (what every copy holds).
+    this.published ??= buildPackages(REPO, join(this.tmp, 'published'));
     const lock = JSON.parse(readFileSync(join(ws.root, 'package-lock.json'), 'utf8'));
-    for (const dir of readdirSync(join(ws.root, 'packages'))) {
-      const source = join(ws.root, 'packages', dir);
-      const manifest = JSON.parse(readFileSync(join(source, 'package.json'), 'utf8'));
-      rmSync(join(ws.root, 'node_modules', manifest.name));
-      lock.packages[`node_modules/${manifest.name}`] = {
-        version: manifest.version,
-        resolved: `https://registry.npmjs.org/${manifest.name}/-/${dir}-${manifest.version}.tgz`,
-        dependencies: manifest.dependencies,
-      };
-      delete lock.packages[`packages/${dir}`];
-    }
-    const built = buildPackages(ws.root, join(ws.root, 'node_modules/@pushbutton'));
-    for (const out of Object.values(built)) {
+    for (const [name, built] of Object.entries(this.published)) {
+      const dir = basename(built);
+      const installed = join(ws.root, 'node_modules', name);
+      rmSync(installed);
+      cpSync(built, installed, { recursive: true });
       // What npm installed for the package alone (versions other than the root's) stays beside it.
-      const own = join(REPO, 'packages', basename(out), 'node_modules');
-      if (existsSync(own)) symlinkSync(own, join(out, 'node_modules'));
+      const own = join(REPO, 'packages', dir, 'node_modules');
+      if (existsSync(own)) symlinkSync(own, join(installed, 'node_modules'));
+      const { version, dependencies } = JSON.parse(readFileSync(join(built, 'package.json'), 'utf8'));
+      lock.packages[`node_modules/${name}`] = { version, resolved: `https://registry.npmjs.org/${name}/-/${dir}-${version}.tgz`, dependencies };
+      delete lock.packages[`packages/${dir}`];
     }
     rmSync(join(ws.root, 'packages'), { recursive: true });
     lock.packages[''].workspaces = [];
@@ -243,6 +229,10 @@ export class Bench {
     return ws;
   }
 
+  /**
+   * A copy that has been rehearsed once: every task's output is in its Nx cache, and the disk
+   * cache holds the provider. Shared by the benchmarks of one suite run (the one-key change runs last).
+   */
   async rehearsedWorkspace() {
     if (!this.rehearsed) {
       const ws = this.workspace();
@@ -265,15 +255,13 @@ export class Bench {
 }
 
 /** The tasks of the last Nx run, from run.json in the cache folder. */
-export function lastRun(cacheDir) {
+function lastRun(cacheDir) {
   const file = join(cacheDir, 'run.json');
-  if (!existsSync(file)) return { tasks: [], run: undefined };
-  const { run, tasks } = JSON.parse(readFileSync(file, 'utf8'));
+  if (!existsSync(file)) return { tasks: [] };
+  const { tasks } = JSON.parse(readFileSync(file, 'utf8'));
   return {
-    run,
     tasks: tasks.map((t) => ({
       id: t.taskId,
-      status: t.cacheStatus,
       executed: t.cacheStatus === 'cache-miss',
       startMs: Date.parse(t.startTime),
       endMs: Date.parse(t.endTime),

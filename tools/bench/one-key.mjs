@@ -1,7 +1,7 @@
 // 6. One-key change: in the warm copy, change one key (the subnet CIDR; one line of a device
 // template), commit, rehearse, and compare the tasks that executed with the minimal set.
 // Every run changes the key to a value not seen before, so each run is the same experiment.
-import { median, met, REHEARSE, RESULT_HEADER, spread, table } from './lib.mjs';
+import { interleave, median, met, REHEARSE, RESULT_HEADER, spread, table } from './lib.mjs';
 
 export const title = '6. One-key change';
 
@@ -34,9 +34,9 @@ export async function run(bench) {
   const ws = await bench.rehearsedWorkspace();
   const n = bench.runs;
   const outcomes = CHANGES.map(() => ({ times: [], executed: [] }));
-  for (let round = 0; round < n; round++) {
-    const order = CHANGES.map((_, i) => i);
-    for (const runIndex of round % 2 ? order.reverse() : order) {
+  await interleave(
+    n,
+    CHANGES.map((_, runIndex) => async (round) => {
       const { edit, what } = CHANGES[runIndex];
       edit(ws, round);
       ws.commit(`bench: ${what}, run ${round + 1}`);
@@ -45,8 +45,8 @@ export async function run(bench) {
       outcomes[runIndex].times.push(result.wallMs);
       outcomes[runIndex].executed.push(executed);
       bench.log(`one-key ${round + 1}/${n}, ${what}: executed ${executed.map(short).join(', ') || 'nothing'}`);
-    }
-  }
+    }),
+  );
 
   const rows = CHANGES.flatMap((change, i) => {
     const { times, executed } = outcomes[i];

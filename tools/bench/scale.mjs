@@ -2,10 +2,10 @@
 // and the rehearsal's launch plan, each size in a fresh process (tools/bench/probes/scale.ts).
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { measure, median, megabytes, met, millis, RESULT_HEADER, seconds, spread, table, TRANSPILER } from './lib.mjs';
+import { interleave, measure, median, megabytes, met, millis, RESULT_HEADER, seconds, spread, table, TRANSPILER } from './lib.mjs';
 
 export const title = '5. Scale';
-export const SIZES = [100, 1000, 10000];
+const SIZES = [100, 1000, 10000];
 const TARGET_MS = 10_000;
 /** Time per case at the largest size against the size before it: at most this for "linear". */
 const LINEAR = 1.5;
@@ -21,24 +21,23 @@ export async function run(bench) {
   const runsOf = (size) => (size >= 10_000 ? Math.min(bench.runs, LARGE_RUNS) : bench.runs);
   const results = new Map(sizes.map((size) => [size, []]));
 
-  for (let round = 0; round < Math.max(...sizes.map(runsOf)); round++) {
-    const order = round % 2 ? [...sizes].reverse() : sizes;
-    for (const size of order.filter((s) => round < runsOf(s))) {
-      const dir = join(bench.tmp, `scale-${size}`);
-      rmSync(dir, { recursive: true, force: true });
-      mkdirSync(dir, { recursive: true });
-      const result = await measure(process.execPath, [...TRANSPILER, 'tools/bench/probes/scale.ts', String(size), dir], {
-        cwd: ws.root,
-        env,
-        log: bench.logFile(`scale-${size}`),
-      });
-      const probe = JSON.parse(/^BENCH (.*)$/m.exec(result.output)[1]);
-      results.get(size).push({ ...probe, wallMs: result.wallMs, maxRssKb: result.maxRssKb });
-      const total = probe.phases.slice(1).reduce((sum, p) => sum + p.ms, 0);
-      bench.log(`scale ${size} cases, run ${round + 1}: phases ${seconds(total)}, process ${seconds(result.wallMs)}, ${megabytes(result.maxRssKb)}`);
-      rmSync(dir, { recursive: true, force: true });
-    }
-  }
+  const measureSize = (size) => async (round) => {
+    if (round >= runsOf(size)) return;
+    const dir = join(bench.tmp, `scale-${size}`);
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    const result = await measure(process.execPath, [...TRANSPILER, 'tools/bench/probes/scale.ts', String(size), dir], {
+      cwd: ws.root,
+      env,
+      log: bench.logFile(`scale-${size}`),
+    });
+    const probe = JSON.parse(/^BENCH (.*)$/m.exec(result.output)[1]);
+    results.get(size).push({ ...probe, wallMs: result.wallMs, maxRssKb: result.maxRssKb });
+    const total = probe.phases.slice(1).reduce((sum, p) => sum + p.ms, 0);
+    bench.log(`scale ${size} cases, run ${round + 1}: phases ${seconds(total)}, process ${seconds(result.wallMs)}, ${megabytes(result.maxRssKb)}`);
+    rmSync(dir, { recursive: true, force: true });
+  };
+  await interleave(Math.max(...sizes.map(runsOf)), sizes.map(measureSize));
   bench.dispose(ws);
 
   const phaseNames = results.get(sizes[0])[0].phases.map((p) => p.phase);

@@ -46,7 +46,7 @@ export async function run(bench) {
   const floor = bench.withoutPlugin(bench.workspace(), floorProject);
   const installed = bench.workspaceWithInstalledPlugin();
   const installedFloor = bench.withoutPlugin(bench.workspaceWithInstalledPlugin(), floorProject);
-  const fingerprinted = Object.keys(floorTargets(infra)).filter((name) => (infra.targets[name].inputs ?? []).some((input) => input.env));
+  const fingerprinted = Object.keys(floorProject.targets).filter((name) => (infra.targets[name].inputs ?? []).some((input) => input.env));
 
   // Warm all up: a first run fills each copy's cache (Pushbutton's own copy was rehearsed already).
   const check = (result, who) => {
@@ -75,6 +75,7 @@ export async function run(bench) {
     async () => fingerprints.push(Number(sh(process.execPath, ['-e', FINGERPRINTS_IN_PROCESS], { cwd: ws.root }).trim())),
   ]);
   for (const arm of Object.values(arms)) bench.log(`warm: ${arm.who}: ${seconds(median(arm.times))}`);
+  for (const copy of [floor, installed, installedFloor]) bench.dispose(copy);
 
   const n = bench.runs;
   const versus = (arm, floorArm, label) => {
