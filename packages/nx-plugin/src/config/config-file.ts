@@ -1,5 +1,3 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, Node, parseDocument } from 'yaml';
 import type { ConfigIssue } from './config-error';
 
@@ -14,12 +12,7 @@ export class ConfigFile {
     private readonly lines: LineCounter,
   ) {}
 
-  /** Reads and parses `path` (relative to `root`); YAML syntax problems come back as issues. */
-  static read(root: string, path: string): { file: ConfigFile; issues: ConfigIssue[] } {
-    return ConfigFile.fromText(path, textOnDisk(root, path));
-  }
-
-  /** Parses `text` as the contents of `path`; `undefined` means the file does not exist. */
+  /** Parses `text` as the contents of `path`; `undefined` means the file does not exist. YAML syntax problems come back as issues. */
   static fromText(path: string, text: string | undefined): { file: ConfigFile; issues: ConfigIssue[] } {
     const lines = new LineCounter();
     if (text === undefined) {
@@ -71,12 +64,6 @@ export class ConfigFile {
     }
     return offset;
   }
-}
-
-/** The text of `path` (relative to `root`), or `undefined` if there is no such file. */
-export function textOnDisk(root: string, path: string): string | undefined {
-  const absolute = join(root, path);
-  return existsSync(absolute) ? readFileSync(absolute, 'utf8') : undefined;
 }
 
 /** How a value reads in an error message. */

@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type {
   ClientDevice,
@@ -15,7 +16,7 @@ import coreSchema from '../../schemas/core.schema.json';
 import networkSchema from '../../schemas/network.schema.json';
 import projectSchema from '../../schemas/project.schema.json';
 import { ConfigError, ConfigIssue } from './config-error';
-import { ConfigFile, textOnDisk } from './config-file';
+import { ConfigFile } from './config-file';
 import { coreIssues, ingressPorts, networkIssues, RawIngressRule, workflowIssues } from './rules';
 import { validateAgainstSchema } from './schema-validation';
 
@@ -131,6 +132,12 @@ function parseValidated(path: string, text: string | undefined, schema: object) 
  */
 export function loadConfig(workspaceRoot: string, configDir: string): PushbuttonConfig {
   return loadConfigFrom((path) => textOnDisk(workspaceRoot, path), configDir);
+}
+
+/** The text of `path` (relative to `root`), or `undefined` if there is no such file. */
+function textOnDisk(root: string, path: string): string | undefined {
+  const absolute = join(root, path);
+  return existsSync(absolute) ? readFileSync(absolute, 'utf8') : undefined;
 }
 
 /**

@@ -12,9 +12,9 @@ import { captureLog, initializedWorkspace } from './workspace';
 
 const PLUGIN = '@pushbutton/nx-plugin';
 let root: string;
+captureLog();
 
 beforeEach(() => {
-  captureLog();
   root = mkdtempSync(join(tmpdir(), 'pushbutton-generated-'));
 });
 afterEach(() => rmSync(root, { recursive: true, force: true }));

@@ -38,11 +38,10 @@ function expectedConfig(file: string, name: string, region: string): string {
 }
 
 let tree: Tree;
-let log: ReturnType<typeof captureLog>;
+const log = captureLog();
 
 beforeEach(() => {
   tree = createTreeWithEmptyWorkspace();
-  log = captureLog();
 });
 
 describe('init', () => {

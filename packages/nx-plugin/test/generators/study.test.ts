@@ -1,4 +1,4 @@
-import { beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config/config-error';
 import { studyGenerator } from '../../src/generators/study/generator';
 import type { StudyGeneratorSchema } from '../../src/generators/study/schema';
@@ -27,11 +27,7 @@ const SWEEP_YAML = [
   '',
 ].join('\n');
 
-let log: ReturnType<typeof captureLog>;
-
-beforeEach(() => {
-  log = captureLog();
-});
+const log = captureLog();
 
 describe('study', () => {
   it('adds a study, and prints how many cases it adds: 3 × 2 = 6 less 1 excluded', () => {

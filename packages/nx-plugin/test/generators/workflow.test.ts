@@ -1,6 +1,6 @@
 import { Tree } from '@nx/devkit';
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config/config-error';
 import { workflowGenerator } from '../../src/generators/workflow/generator';
 import type { WorkflowGeneratorSchema } from '../../src/generators/workflow/schema';
@@ -25,11 +25,7 @@ const ALIGN_YAML = [
   '',
 ].join('\n');
 
-let log: ReturnType<typeof captureLog>;
-
-beforeEach(() => {
-  log = captureLog();
-});
+const log = captureLog();
 
 describe('workflow', () => {
   it('adds a valid workflow with the default instance type and timeout', () => {

@@ -2,8 +2,7 @@ import { logger, Tree } from '@nx/devkit';
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { vi } from 'vitest';
-import { loadConfigFrom } from '../../src/config/load-config';
+import { beforeEach, vi } from 'vitest';
 import { initGenerator } from '../../src/generators/init/generator';
 import type { InitGeneratorSchema } from '../../src/generators/init/schema';
 
@@ -18,6 +17,11 @@ export function repositoryText(path: string): string {
 export function captureLog(): { info: () => string; warn: () => string } {
   const info = vi.spyOn(logger, 'info').mockImplementation(() => undefined);
   const warn = vi.spyOn(logger, 'warn').mockImplementation(() => undefined);
+  // Called once per file: each test sees only what it printed.
+  beforeEach(() => {
+    info.mockClear();
+    warn.mockClear();
+  });
   const text = (spy: typeof info) => spy.mock.calls.map((call) => call.join(' ')).join('\n');
   return { info: () => text(info), warn: () => text(warn) };
 }
@@ -30,9 +34,7 @@ export function initializedWorkspace(options: InitGeneratorSchema = {}): Tree {
 }
 
 /** The config in the tree, validated as `nx run infra:validate` validates it on disk. */
-export function treeConfig(tree: Tree) {
-  return loadConfigFrom((path) => tree.read(path, 'utf-8') ?? undefined, 'config');
-}
+export { validateConfig as treeConfig } from '../../src/generators/workspace-config';
 
 /** Every change in the tree with its content, to show that a failed generator changed nothing. */
 export function changes(tree: Tree): Record<string, string> {

@@ -1,6 +1,7 @@
 import { addDependenciesToPackageJson, GeneratorCallback, logger, readJson, readNxJson, Tree, updateNxJson } from '@nx/devkit';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, sep } from 'node:path';
+import { paths } from '../../paths';
 import { CONFIG_DIR, DEFAULT_PROJECT_NAME, PROJECT_CONFIG_FILE, STEPS } from '../../steps';
 import type { StepDefinition } from '../../steps';
 import { PLUGIN_NAME, pluginPackage, schemasFromConfigDir, startersDir, withSchemaComment } from '../plugin-package';
@@ -11,7 +12,7 @@ import type { InitGeneratorSchema } from './schema';
 const DEFAULT_REGION = 'us-west-2';
 const TEMPLATES_DIR = 'templates';
 /** What runs write and nobody commits. */
-const RUN_OUTPUTS = ['.pushbutton/', 'cdktf.out/'];
+const RUN_OUTPUTS = [`${paths.runDir}/`, 'cdktf.out/'];
 
 interface InitSettings {
   projectName: string;
@@ -69,7 +70,7 @@ function initSettings(tree: Tree, options: InitGeneratorSchema): InitSettings {
 }
 
 /** A package name made to fit project.yaml's `name`: 3 to 32 lowercase letters, digits or hyphens, from a letter. */
-export function fittedProjectName(packageName: string): string {
+function fittedProjectName(packageName: string): string {
   const fitted = packageName
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
