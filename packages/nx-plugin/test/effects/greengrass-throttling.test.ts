@@ -3,9 +3,10 @@
 // its HTTP requests intercepted by nock: Greengrass throttles CreateDeployment a few times.
 import type { Settings } from '@pushbutton/stacks';
 import nock from 'nock';
-import { afterAll, afterEach, beforeAll, expect, it, vi } from 'vitest';
+import { expect, it } from 'vitest';
 import type { CoreDeployFacts } from '../../src/effects/greengrass-deployments';
 import { greengrassDeployments } from '../../src/effects/greengrass-deployments';
+import { interceptAwsWithNock } from './nock-aws';
 
 const REGION = 'eu-central-1';
 const GREENGRASS = `https://greengrass.${REGION}.amazonaws.com`;
@@ -23,20 +24,7 @@ const settings: Settings = {
   },
 };
 
-beforeAll(() => {
-  nock.disableNetConnect();
-  vi.stubEnv('AWS_ACCESS_KEY_ID', 'AKIDEXAMPLE');
-  vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'test-secret');
-  vi.stubEnv('AWS_SESSION_TOKEN', undefined);
-  // The SDK backs off with full jitter, random() × base × 2^retry: a random() of 0 makes the retries immediate.
-  vi.spyOn(Math, 'random').mockReturnValue(0);
-});
-afterEach(() => nock.cleanAll());
-afterAll(() => {
-  nock.enableNetConnect();
-  vi.restoreAllMocks();
-  vi.unstubAllEnvs();
-});
+interceptAwsWithNock();
 
 /** Greengrass with no client devices and no deployments, throttling the first `throttled` CreateDeployment requests. */
 function greengrassThrottling(throttled: number): { clientToken?: string; targetArn?: string }[] {

@@ -6,10 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Settings } from '@pushbutton/stacks';
 import nock from 'nock';
-import { afterAll, afterEach, beforeAll, beforeEach, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, expect, it } from 'vitest';
 import { workflowLaunch, WorkflowLaunchFacts } from '../../src/effects/workflow-launch';
 import { paths } from '../../src/paths';
 import { expandCases } from '../../src/workflows/cases';
+import { interceptAwsWithNock } from './nock-aws';
 
 const REGION = 'eu-central-1';
 const EC2 = `https://ec2.${REGION}.amazonaws.com`;
@@ -46,29 +47,14 @@ const [theCase] = expandCases(settings.workflows!);
 
 let workspace: string;
 
-beforeAll(() => {
-  nock.disableNetConnect();
-  vi.stubEnv('AWS_ACCESS_KEY_ID', 'AKIDEXAMPLE');
-  vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'test-secret');
-  vi.stubEnv('AWS_SESSION_TOKEN', undefined);
-  // The SDK backs off with full jitter, random() × base × 2^retry: a random() of 0 makes the retries immediate.
-  vi.spyOn(Math, 'random').mockReturnValue(0);
-});
+interceptAwsWithNock();
 beforeEach(() => {
   workspace = mkdtempSync(join(tmpdir(), 'pushbutton-throttling-'));
   const dir = join(workspace, paths.renderDir('live', 'workflow'), 'cases', theCase.id);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'user-data.yaml'), '#cloud-config\n');
 });
-afterEach(() => {
-  nock.cleanAll();
-  rmSync(workspace, { recursive: true, force: true });
-});
-afterAll(() => {
-  nock.enableNetConnect();
-  vi.restoreAllMocks();
-  vi.unstubAllEnvs();
-});
+afterEach(() => rmSync(workspace, { recursive: true, force: true }));
 
 const throttled = `<?xml version="1.0" encoding="UTF-8"?>
 <Response><Errors><Error><Code>RequestLimitExceeded</Code><Message>Request limit exceeded.</Message></Error></Errors><RequestID>x</RequestID></Response>`;
