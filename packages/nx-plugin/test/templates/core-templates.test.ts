@@ -11,6 +11,7 @@ import { loadConfig } from '../../src/config/load-config';
 import { RENDER_PLANS } from '../../src/templates';
 import { coreRenderItems } from '../../src/templates/core-render-plan';
 import { renderStep } from '../../src/templates/render-templates';
+import { expectCleanScriptFile, runTool } from './checks';
 
 const WORKSPACE = join(__dirname, '../../../..');
 
@@ -72,18 +73,7 @@ const render = (settings = fixtureSettings(), facts = fixtureFacts(), rehearsal 
 const read = (file: string) => readFileSync(join(outDir, file), 'utf8');
 const modeOf = (file: string) => statSync(join(outDir, file)).mode & 0o777;
 
-function runTool(command: string, args: string[], input?: string, cwd?: string) {
-  const result = spawnSync(command, args, { encoding: 'utf8', input, cwd });
-  if (result.error) throw result.error;
-  return { status: result.status, output: `${result.stdout}${result.stderr}` };
-}
-
-function expectCleanScript(file: string, shellcheckOptions: string[] = []): void {
-  for (const [command, args] of [['bash', ['-n']], ['shellcheck', shellcheckOptions]] as const) {
-    const { status, output } = runTool(command, [...args, join(outDir, file)]);
-    expect(status, `${command} ${file}:\n${output}`).toBe(0);
-  }
-}
+const expectCleanScript = (file: string, shellcheckOptions: string[] = []) => expectCleanScriptFile(join(outDir, file), file, shellcheckOptions);
 
 const SCRIPTS = [
   'devices/lab-gateway/install.sh',
@@ -236,7 +226,7 @@ function discoveryArguments(script: string): string[] {
   const command = /^discovery=\([\s\S]*?\)$/m.exec(script)?.[0];
   expect(command, 'the discovery=(...) command of run-discovery.sh').toBeDefined();
   const printArguments = `SAMPLES_DIR=samples\n${command}\nprintf '%s\\n' "\${discovery[@]}"`;
-  const { status, output } = runTool('bash', ['-c', printArguments], undefined, join(outDir, '..'));
+  const { status, output } = runTool('bash', ['-c', printArguments], { cwd: join(outDir, '..') });
   expect(status, output).toBe(0);
   return output.trimEnd().split('\n');
 }
@@ -258,7 +248,7 @@ describe('a hostile value', () => {
 
     const install = read('devices/lab-gateway/install.sh');
     const assignment = /^readonly COMPONENT_USER=.*$/m.exec(install)![0];
-    const { status, output } = runTool('bash', ['-c', `${assignment}\nprintf '%s' "$COMPONENT_USER"`], undefined, join(outDir, '..'));
+    const { status, output } = runTool('bash', ['-c', `${assignment}\nprintf '%s' "$COMPONENT_USER"`], { cwd: join(outDir, '..') });
     expect(status, output).toBe(0);
     expect(output).toBe(HOSTILE);
 

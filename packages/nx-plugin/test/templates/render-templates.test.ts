@@ -7,6 +7,7 @@ import { Worker } from 'node:worker_threads';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { RenderItem, renderStep, TemplateError } from '../../src/templates/render-templates';
+import { snapshot } from './checks';
 
 // The real spawnSync, behind a spy that counts how often the engine runs bash -n.
 vi.mock('node:child_process', async (importOriginal) => {
@@ -96,16 +97,6 @@ function renderError(run: () => unknown): Error {
     return error as Error;
   }
   throw new Error('expected rendering to fail');
-}
-
-/** Every file under dir with its mode and bytes, to compare before and after. */
-function snapshot(dir: string): Record<string, string> {
-  return Object.fromEntries(
-    readdirSync(dir, { recursive: true, encoding: 'utf8' })
-      .filter((name) => statSync(join(dir, name)).isFile())
-      .sort()
-      .map((name) => [name, `${(statSync(join(dir, name)).mode & 0o777).toString(8)} ${readFileSync(join(dir, name), 'base64')}`]),
-  );
 }
 
 const leftovers = () => readdirSync(join(outDir(), '..')).filter((name) => name !== 'core');

@@ -2,7 +2,6 @@
 // the tools a worker would use: cloud-init's schema check, YAML parsed back, bash -n and
 // shellcheck, case.env sourced by bash; and the runner (run-case.sh, the same for every case) run
 // in a sandbox where stand-ins for aws, curl and shutdown record what they are asked to do.
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +14,7 @@ import { RENDER_PLANS } from '../../src/templates';
 import { renderStep } from '../../src/templates/render-templates';
 import { workflowRenderItems } from '../../src/templates/workflow-render-plan';
 import { expandCases, WorkflowCase } from '../../src/workflows/cases';
+import { expectCleanScriptFile, runTool, snapshot } from './checks';
 
 const WORKSPACE = join(__dirname, '../../../..');
 const BUCKET = 'pushbutton-demo-results-a1b2c3';
@@ -44,20 +44,11 @@ const RUNNER = '/opt/pushbutton/run-case.sh';
 const CASE_ENV = '/opt/pushbutton/case/case.env';
 const CASE_FILES = '/opt/pushbutton/case/';
 
-function runTool(command: string, args: string[], options: { input?: string; cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
-  const result = spawnSync(command, args, { encoding: 'utf8', timeout: 60_000, ...options });
-  if (result.error) throw result.error;
-  return { status: result.status, output: `${result.stdout}${result.stderr}` };
-}
-
 /** Writes the script to the temp folder and runs bash -n and shellcheck on it. */
 function expectCleanScript(script: string): void {
   const file = join(temp, 'checked.sh');
   writeFileSync(file, script);
-  for (const [command, args] of [['bash', ['-n']], ['shellcheck', []]] as const) {
-    const { status, output } = runTool(command, [...args, file]);
-    expect(status, `${command} on the runner:\n${output}`).toBe(0);
-  }
+  expectCleanScriptFile(file, 'on the runner');
 }
 
 function expectValidCloudConfig(file: string): void {
@@ -90,16 +81,6 @@ function sourcedValues(caseEnv: string, names: string[]): Record<string, string[
   expect(status, output).toBe(0);
   const words = output.split('\0');
   return Object.fromEntries(names.map((name) => [name, words.splice(0, Number(words.shift()))]));
-}
-
-/** Every file under dir with its mode and bytes, to compare two renders. */
-function snapshot(dir: string): Record<string, string> {
-  return Object.fromEntries(
-    readdirSync(dir, { recursive: true, encoding: 'utf8' })
-      .filter((name) => statSync(join(dir, name)).isFile())
-      .sort()
-      .map((name) => [name, `${(statSync(join(dir, name)).mode & 0o777).toString(8)} ${readFileSync(join(dir, name), 'base64')}`]),
-  );
 }
 
 /** The runner every case's user-data carries; they must all carry the same one. */
