@@ -1,11 +1,20 @@
-import { ExpandedPluginConfiguration, normalizePath, readNxJson, Tree } from '@nx/devkit';
+import { normalizePath, NxJsonConfiguration, readNxJson, Tree } from '@nx/devkit';
 import { loadConfigFrom, PushbuttonConfig } from '../config/load-config';
 import { CONFIG_DIR, DEFAULT_PROJECT_NAME, PROJECT_CONFIG_FILE, STEPS } from '../steps';
+import type { StepDefinition } from '../steps';
 import { PLUGIN_NAME } from './plugin-package';
 
 export const PROJECT_FILE = `${CONFIG_DIR}/${PROJECT_CONFIG_FILE}`;
-export const WORKFLOWS_FILE = `${CONFIG_DIR}/${STEPS.find((step) => step.name === 'workflow')!.configFile}`;
-export const NETWORK_FILE = `${CONFIG_DIR}/${STEPS.find((step) => step.name === 'network')!.configFile}`;
+export const configFileOf = (step: StepDefinition) => `${CONFIG_DIR}/${step.configFile}`;
+export const WORKFLOW_STEP = STEPS.find((step) => step.name === 'workflow')!;
+export const WORKFLOWS_FILE = configFileOf(WORKFLOW_STEP);
+export const NETWORK_FILE = configFileOf(STEPS.find((step) => step.name === 'network')!);
+
+/** The other steps whose facts a step's units read. */
+export function stepsReadBy(step: StepDefinition): StepDefinition[] {
+  const read = step.units.flatMap((unit) => unit.readsFactsOf);
+  return STEPS.filter((other) => other !== step && other.units.some((unit) => read.includes(unit.name)));
+}
 
 /**
  * Validates the workspace's config as it would be with `changes` (path: new text) written,
@@ -22,10 +31,14 @@ export function requirePushbutton(tree: Tree): void {
   }
 }
 
+/** Pushbutton's entry in nx.json's plugins, by name or with options; undefined if it has none. */
+export function pluginEntry(nxJson: NxJsonConfiguration | null) {
+  return nxJson?.plugins?.find((entry) => (typeof entry === 'string' ? entry : entry.plugin) === PLUGIN_NAME);
+}
+
 /** The name of the project the plugin infers: its projectName option in nx.json, else infra. */
 export function infraProjectName(tree: Tree): string {
-  const entry = readNxJson(tree)?.plugins?.find(
-    (plugin): plugin is ExpandedPluginConfiguration<{ projectName?: string }> => typeof plugin !== 'string' && plugin.plugin === PLUGIN_NAME,
-  );
-  return entry?.options?.projectName ?? DEFAULT_PROJECT_NAME;
+  const entry = pluginEntry(readNxJson(tree));
+  const options = typeof entry === 'object' ? (entry.options as { projectName?: string } | undefined) : undefined;
+  return options?.projectName ?? DEFAULT_PROJECT_NAME;
 }

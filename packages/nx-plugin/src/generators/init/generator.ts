@@ -5,7 +5,7 @@ import { paths } from '../../paths';
 import { CONFIG_DIR, DEFAULT_PROJECT_NAME, PROJECT_CONFIG_FILE, STEPS } from '../../steps';
 import type { StepDefinition } from '../../steps';
 import { PLUGIN_NAME, pluginPackage, schemasFromConfigDir, startersDir, withSchemaComment } from '../plugin-package';
-import { NETWORK_FILE, PROJECT_FILE, validateConfig } from '../workspace-config';
+import { NETWORK_FILE, pluginEntry, PROJECT_FILE, stepsReadBy, validateConfig } from '../workspace-config';
 import { replaceScalar } from '../yaml-text';
 import type { InitGeneratorSchema } from './schema';
 
@@ -98,11 +98,6 @@ function chosenSteps(names: string[]): StepDefinition[] {
   return steps;
 }
 
-function stepsReadBy(step: StepDefinition): StepDefinition[] {
-  const read = step.units.flatMap((unit) => unit.readsFactsOf);
-  return STEPS.filter((other) => other !== step && other.units.some((unit) => read.includes(unit.name)));
-}
-
 /** The starter text of each config file at `paths`, with this workspace's name, region and schema location. */
 function starterConfig(paths: string[], starters: string, settings: InitSettings, schemasDir: string): Record<string, string> {
   return Object.fromEntries(
@@ -137,8 +132,8 @@ function copyStarterTemplates(tree: Tree, starters: string, steps: StepDefinitio
 /** Lists the plugin in nx.json unless it is there already; returns whether it added it. */
 function registerPlugin(tree: Tree, projectName: string): boolean {
   const nxJson = readNxJson(tree) ?? {};
+  if (pluginEntry(nxJson)) return false;
   const plugins = nxJson.plugins ?? [];
-  if (plugins.some((entry) => (typeof entry === 'string' ? entry : entry.plugin) === PLUGIN_NAME)) return false;
   const entry = projectName === DEFAULT_PROJECT_NAME ? PLUGIN_NAME : { plugin: PLUGIN_NAME, options: { projectName } };
   updateNxJson(tree, { ...nxJson, plugins: [...plugins, entry] });
   return true;

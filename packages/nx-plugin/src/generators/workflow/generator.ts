@@ -1,7 +1,7 @@
 import { logger, Tree } from '@nx/devkit';
 import { Document } from 'yaml';
 import { pluginPackage, schemasFromConfigDir } from '../plugin-package';
-import { NETWORK_FILE, requirePushbutton, validateConfig, WORKFLOWS_FILE } from '../workspace-config';
+import { configFileOf, requirePushbutton, stepsReadBy, validateConfig, WORKFLOW_STEP, WORKFLOWS_FILE } from '../workspace-config';
 import { addMapEntry } from '../yaml-text';
 import type { WorkflowGeneratorSchema } from './schema';
 
@@ -24,8 +24,9 @@ export function workflowGenerator(tree: Tree, options: WorkflowGeneratorSchema):
     `Added workflow ${options.name} to ${WORKFLOWS_FILE}. Run it as a parameter study with:\n` +
       `  npx nx g @pushbutton/nx-plugin:study <study> --workflow ${options.name} --matrix <parameter.path>=<v1>,<v2>`,
   );
-  if (!existing && !tree.exists(NETWORK_FILE)) {
-    logger.warn(`The workflow step launches workers in the network step's subnet: add ${NETWORK_FILE} before provisioning.`);
+  if (existing) return;
+  for (const step of stepsReadBy(WORKFLOW_STEP).filter((needed) => !tree.exists(configFileOf(needed)))) {
+    logger.warn(`The workflow step reads the facts of the ${step.name} step: add ${configFileOf(step)} before provisioning.`);
   }
 }
 
