@@ -149,6 +149,8 @@ const badConfigs: [string, readonly [string, string | RegExp, string], string | 
     'config/workflows.yaml:148:9 studies.trimming-sweep.exclude.0.read_filtering.quality_trimming.quall: expected a path of the matrix: read_filtering.quality_trimming.qual, read_filtering.quality_trimming.window; found "read_filtering.quality_trimming.quall"'],
   ['a single case that a study already runs', ['workflows.yaml', /  - workflow: taxonomic_classification\n    label: .*\n/, '  - workflow: read_filtering\n    parameters: { read_filtering: { quality_trimming: { qual: 15 } } }\n'],
     /^config\/workflows\.yaml:\d+:\d+ studies\.trimming-sweep: expected a case not already given by cases\.0; found the same workflow, parameters and inputs \(case c-[0-9a-f]{12}\)$/],
+  ['a matrix value given twice', ['workflows.yaml', 'read_filtering.quality_trimming.qual: [2, 15, 30]', 'read_filtering.quality_trimming.qual: [2, 15, 2]'],
+    'config/workflows.yaml:145:53 studies.trimming-sweep.matrix.read_filtering.quality_trimming.qual.2: expected each value once (it is also item 0); found 2'],
   ['a matrix path with no values', ['workflows.yaml', 'read_filtering.quality_trimming.qual: [2, 15, 30]', 'read_filtering.quality_trimming.qual: []'],
     'config/workflows.yaml:145:45 studies.trimming-sweep.matrix.read_filtering.quality_trimming.qual: expected a non-empty list of values; found 0 items'],
   ['an input that is not https or s3', ['workflows.yaml', /    label: classify trimmed reads \(walkthrough\)\n/, '    inputs: [http://example.org/reads.fq.gz]\n'],

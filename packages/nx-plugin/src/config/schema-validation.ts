@@ -62,6 +62,11 @@ function issueFor(file: ConfigFile, error: ErrorObject): ConfigIssue | undefined
       return file.issue(path, expectedOf(parent, 'one of the allowed forms'), describeValue(error.data));
     case 'minItems':
       return file.issue(path, expectedOf(parent, `at least ${params.limit} items`), `${(error.data as unknown[]).length} items`);
+    case 'uniqueItems': {
+      // A value given twice would make the same case twice, counted but run once.
+      const [later, earlier] = [Number(params.i), Number(params.j)];
+      return file.issue([...path, later], `each value once (it is also item ${earlier})`, describeValue((error.data as unknown[])[later]));
+    }
     case 'minProperties':
       return file.issue(path, expectedOf(parent, `at least ${params.limit} entries`), 'none');
     case 'minLength':
