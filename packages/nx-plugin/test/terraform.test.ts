@@ -11,7 +11,7 @@ import { writeFacts } from '../src/facts';
 import { paths } from '../src/paths';
 import { preflight } from '../src/terraform/preflight';
 import { mockId } from '../src/terraform/rehearsal';
-import { ApplyResult, applyStack, StackRun } from '../src/terraform/stack-run';
+import { ApplyResult, applyStack, REHEARSAL_ENV, StackRun } from '../src/terraform/stack-run';
 import { SynthesizedStack } from '../src/terraform/synthesized-stack';
 import { resolveTerraformCli, runTerraform, TerraformError, terraformEnv } from '../src/terraform/terraform-cli';
 
@@ -223,7 +223,7 @@ async function mockAppliedResources(stack: string): Promise<Record<string, Recor
   let resources: StateResource[] = [];
   await runTerraform(resolveTerraformCli({}), ['test', '-json', '-verbose'], {
     cwd: join(root, paths.workDir('rehearse', stack)),
-    env: terraformEnv({ AWS_PROFILE: undefined, AWS_SESSION_TOKEN: undefined, AWS_EC2_METADATA_DISABLED: 'true' }),
+    env: terraformEnv(REHEARSAL_ENV),
     print: () => {},
     onMessage: (message) => {
       const state = message.test_state as { root_module?: { resources?: StateResource[] } } | undefined;

@@ -90,9 +90,11 @@ function stateRecord(run: StackRun, keys: DeviceKey[]) {
   return { ...keyFiles, files: [paths.localStateFile(run.stack.name), ...keyFiles.files] };
 }
 
+/** What a rehearsal's Terraform runs without: it must never reach a real account, whatever credentials the shell holds. */
+export const REHEARSAL_ENV = { AWS_PROFILE: undefined, AWS_SESSION_TOKEN: undefined, AWS_EC2_METADATA_DISABLED: 'true' };
+
 function terraformIn(run: StackRun, dir: string) {
-  // A rehearsal must never reach a real account, whatever credentials the shell holds.
-  const rehearsal = run.mode === 'rehearse' ? { AWS_PROFILE: undefined, AWS_SESSION_TOKEN: undefined, AWS_EC2_METADATA_DISABLED: 'true' } : {};
+  const rehearsal = run.mode === 'rehearse' ? REHEARSAL_ENV : {};
   // With a local mirror, init links the provider from it; a plugin cache would add nothing but its
   // race: a parallel init of another stack replaces the cached binary under a running plan.
   const env = terraformEnv({ ...rehearsal, ...(run.cli.pluginDir && { TF_PLUGIN_CACHE_DIR: undefined }) });
