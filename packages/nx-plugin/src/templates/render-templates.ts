@@ -8,6 +8,7 @@ import { basename, dirname, extname, join, posix, relative, sep } from 'node:pat
 import { compileFunction } from 'node:vm';
 import ejs from 'ejs';
 import { parse as parseShellWords, quote as quoteShellWords } from 'shell-quote';
+import { memoized } from './memoized';
 import { yamlProblem } from './yaml-check';
 import { checkYamlInBackground, YamlProblems } from './yaml-checks';
 
@@ -90,7 +91,8 @@ function planItems(workspaceRoot: string, step: string, items: RenderItem[]): Pl
   const shown = (path: string) => workspacePath(workspaceRoot, path);
   if (!existsSync(stepDir)) throw new Error(`${shown(stepDir)}/ does not exist: there is nothing to render for step ${step}.`);
 
-  const templatesIn = templateLister();
+  // Each folder is listed once per render step, however many items render it.
+  const templatesIn: TemplateLister = memoized(listTemplates);
   const planned = items.map((item) => planItem(stepDir, item, shown, templatesIn));
   const outputs = new Set<string>();
   for (const item of planned) {
@@ -132,15 +134,6 @@ function planItem(stepDir: string, item: RenderItem, shown: (path: string) => st
 
 /** The *.ejs templates directly in a folder (absolute paths, sorted); undefined if there is no such folder. */
 type TemplateLister = (dir: string) => string[] | undefined;
-
-/** Lists each folder once per render step, however many items render it. */
-function templateLister(): TemplateLister {
-  const listed = new Map<string, string[] | undefined>();
-  return (dir) => {
-    if (!listed.has(dir)) listed.set(dir, listTemplates(dir));
-    return listed.get(dir);
-  };
-}
 
 function listTemplates(dir: string): string[] | undefined {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) return undefined;
@@ -253,13 +246,12 @@ function bashSyntaxProblem(text: string): string | undefined {
 type ProblemOf = (type: OutputType, text: string) => string | undefined;
 
 function memoizedProblems(yamlProblems: YamlProblems): ProblemOf {
-  const found = new Map<OutputType, Map<string, string | undefined>>();
+  const found = new Map<OutputType, (text: string) => string | undefined>();
   return (type, text) => {
     if (type === yamlFile) return yamlProblems().get(text);
     if (!type.problem) return undefined;
-    const ofType = found.get(type) ?? found.set(type, new Map()).get(type)!;
-    if (!ofType.has(text)) ofType.set(text, type.problem(text));
-    return ofType.get(text);
+    const ofType = found.get(type) ?? found.set(type, memoized(type.problem)).get(type)!;
+    return ofType(text);
   };
 }
 

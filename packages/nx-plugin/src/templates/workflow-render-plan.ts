@@ -4,6 +4,7 @@ import { gzipSync } from 'node:zlib';
 import type { Settings } from '@pushbutton/stacks';
 import { caseResultsUrl, expandCases, WorkflowCase, workflowSettings } from '../workflows/cases';
 import { FactsByUnit as Facts, stringFact } from '../facts';
+import { memoized } from './memoized';
 import type { RenderItem } from './render-templates';
 
 export function workflowRenderItems(settings: Settings, facts: Facts, rehearsal: boolean): RenderItem[] {
@@ -15,7 +16,8 @@ export function workflowRenderItems(settings: Settings, facts: Facts, rehearsal:
     rehearsal,
     config: settings,
     facts,
-    gzipBase64: memoizedGzipBase64(),
+    // The runner, the same text for every case, is compressed once.
+    gzipBase64: memoized(gzipBase64),
   };
   return expandCases(workflows).map((workflowCase) => ({
     templateDir: 'case',
@@ -32,12 +34,6 @@ export function workflowRenderItems(settings: Settings, facts: Facts, rehearsal:
 function caseContext(workflowCase: WorkflowCase) {
   const { id, label, workflow, study, overrides, parameters, inputs } = workflowCase;
   return { id, label, workflow, study: study ?? '', overrides, parameters, inputs };
-}
-
-/** gzipBase64 for every case of a render: the runner, the same text for all of them, is compressed once. */
-function memoizedGzipBase64(): (text: string) => string {
-  const encoded = new Map<string, string>();
-  return (text) => encoded.get(text) ?? encoded.set(text, gzipBase64(text)).get(text)!;
 }
 
 /** Where the gzip header names the operating system that wrote it (RFC 1952), and the value for Unix. */
