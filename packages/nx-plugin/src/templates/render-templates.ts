@@ -9,7 +9,6 @@ import { compileFunction } from 'node:vm';
 import ejs from 'ejs';
 import { parse as parseShellWords, quote as quoteShellWords } from 'shell-quote';
 import { memoized } from './memoized';
-import { yamlProblem } from './yaml-check';
 import { checkYamlInBackground, YamlProblems } from './yaml-checks';
 
 export interface RenderItem {
@@ -198,7 +197,7 @@ const yamlFile: OutputType = {
   escape: (value) => JSON.stringify(value),
   unescape: (text) => JSON.parse(text) as string,
   mode: 0o644,
-  problem: yamlProblem,
+  // Checked by checkYamlInBackground (yaml-checks.ts), many texts at once, on worker threads.
 };
 
 const jsonFile: OutputType = {
