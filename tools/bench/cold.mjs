@@ -3,11 +3,10 @@
 // commands run bare on the same synthesized stacks, two stacks at a time in the same order.
 import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { interleave, measure, median, met, ratio, REHEARSE, RESULT_HEADER, seconds, spread, table } from './lib.mjs';
+import { interleave, measure, median, met, ratio, REHEARSE, RESULT_HEADER, seconds, spread, STACKS, synthesizedFile, table } from './lib.mjs';
 
 export const title = '1. Cold rehearsal of all steps, against the floor';
 const TARGET = 1.3;
-const STACKS = ['network', 'core-account', 'core-devices', 'workflow'];
 /** What Pushbutton writes into a stack's working directory besides the synthesized Terraform. */
 const EXTRA_FILES = ['rehearsal_override.tf.json', 'tests/rehearse.tftest.json', 'facts.auto.tfvars.json'];
 const FLOOR_SCRIPT = join(import.meta.dirname, 'terraform-floor.sh');
@@ -17,7 +16,7 @@ function layFloor(rehearsed, dir) {
   for (const stack of STACKS) {
     const to = join(dir, stack);
     mkdirSync(join(to, 'tests'), { recursive: true });
-    cpSync(join(rehearsed, `.pushbutton/synth/${stack}/stacks/${stack}/cdk.tf.json`), join(to, 'main.tf.json'));
+    cpSync(synthesizedFile(rehearsed, stack), join(to, 'main.tf.json'));
     for (const file of EXTRA_FILES) {
       const from = join(rehearsed, '.pushbutton/rehearse', stack, file);
       if (existsSync(from)) cpSync(from, join(to, file));

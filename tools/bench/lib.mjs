@@ -19,6 +19,17 @@ export const TRANSPILER = ['-r', '@swc-node/register'];
 const require = createRequire(import.meta.url);
 require('@swc-node/register');
 const { TempWorkspace } = require('../../packages/nx-plugin/test/e2e/temp-workspace.ts');
+const { STEPS } = require('../../packages/nx-plugin/src/steps.js');
+const { paths } = require('../../packages/nx-plugin/src/paths.js');
+
+/** The stacks, in the order they provision. */
+export const STACKS = STEPS.flatMap((step) => step.units).filter((unit) => unit.kind === 'stack').map((unit) => unit.name);
+/** The Terraform a stack's synth wrote, in a copy. */
+export const synthesizedFile = (root, stack) => join(root, paths.synthesizedFile(stack));
+/** The environment TRANSPILER needs in a copy: its tsconfig. */
+export const transpilerEnv = (root) => ({ SWC_NODE_PROJECT: join(root, 'tsconfig.base.json') });
+/** What a probe (tools/bench/probes) printed on its `BENCH {json}` line. */
+export const probeResult = (output) => JSON.parse(/^BENCH (.*)$/m.exec(output)[1]);
 
 // ---------------------------------------------------------------------------------------------
 // Statistics and formatting
@@ -139,10 +150,14 @@ export class Bench {
     this.coldRuns = coldRuns;
     this.keep = keep;
     this.tmp = mkdtempSync(join(tmpdir(), 'pushbutton-bench-'));
-    this.pluginDir = pluginDir();
     this.workspaces = [];
     this.logCount = 0;
     this.rehearsed = undefined;
+  }
+
+  /** The provider mirror, found when a benchmark first runs Terraform. */
+  get pluginDir() {
+    return (this.foundPluginDir ??= pluginDir());
   }
 
   log(message) {

@@ -2,7 +2,7 @@
 // and the rehearsal's launch plan, each size in a fresh process (tools/bench/probes/scale.ts).
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { interleave, measure, median, megabytes, met, millis, RESULT_HEADER, seconds, spread, table, TRANSPILER } from './lib.mjs';
+import { interleave, measure, median, megabytes, met, millis, probeResult, RESULT_HEADER, seconds, spread, table, TRANSPILER, transpilerEnv } from './lib.mjs';
 
 export const title = '5. Scale';
 const SIZES = [100, 1000, 10000];
@@ -16,7 +16,7 @@ const perCaseUs = (ms, cases) => `${Math.round((ms * 1000) / cases)} µs`;
 
 export async function run(bench) {
   const ws = bench.workspace();
-  const env = bench.env(ws, { SWC_NODE_PROJECT: join(ws.root, 'tsconfig.base.json') });
+  const env = bench.env(ws, transpilerEnv(ws.root));
   const sizes = bench.sizes ?? SIZES;
   const runsOf = (size) => (size >= 10_000 ? Math.min(bench.runs, LARGE_RUNS) : bench.runs);
   const results = new Map(sizes.map((size) => [size, []]));
@@ -31,7 +31,7 @@ export async function run(bench) {
       env,
       log: bench.logFile(`scale-${size}`),
     });
-    const probe = JSON.parse(/^BENCH (.*)$/m.exec(result.output)[1]);
+    const probe = probeResult(result.output);
     results.get(size).push({ ...probe, wallMs: result.wallMs, maxRssKb: result.maxRssKb });
     const total = probe.phases.slice(1).reduce((sum, p) => sum + p.ms, 0);
     bench.log(`scale ${size} cases, run ${round + 1}: phases ${seconds(total)}, process ${seconds(result.wallMs)}, ${megabytes(result.maxRssKb)}`);

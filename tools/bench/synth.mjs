@@ -4,10 +4,9 @@
 // install) of an app that builds the same stack.
 import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { interleave, measure, median, megabytes, met, millis, ratio, REPO, RESULT_HEADER, sh, spread, table, TRANSPILER } from './lib.mjs';
+import { interleave, measure, median, megabytes, met, millis, probeResult, ratio, REPO, RESULT_HEADER, sh, spread, STACKS, synthesizedFile, table, TRANSPILER, transpilerEnv } from './lib.mjs';
 
 export const title = '4. Synth of each stack';
-const STACKS = ['network', 'core-account', 'core-devices', 'workflow'];
 const TARGET_KB = 150 * 1024;
 const CDKTF_VERSION = JSON.parse(readFileSync(join(REPO, 'node_modules/cdktf/package.json'), 'utf8')).version;
 const CDKTF_PREFIX = process.env.PUSHBUTTON_BENCH_CDKTF_PREFIX ?? '/tmp/pushbutton-bench-cdktf';
@@ -32,14 +31,13 @@ function cdktfProject(bench, ws) {
   return dir;
 }
 
-const probeMarks = (output) => JSON.parse(/^BENCH (.*)$/m.exec(output)[1]);
 
 export async function run(bench) {
   const ws = bench.workspace();
   const installed = bench.workspaceWithInstalledPlugin();
   const cli = cdktfCli(bench);
   const project = cdktfProject(bench, ws);
-  const probeEnv = bench.env(ws, { SWC_NODE_PROJECT: join(ws.root, 'tsconfig.base.json') });
+  const probeEnv = bench.env(ws, transpilerEnv(ws.root));
   const cliEnv = { ...probeEnv, CHECKPOINT_DISABLE: '1', CI: '1' };
   const n = bench.runs;
   const rows = [];
@@ -49,35 +47,32 @@ export async function run(bench) {
   for (const stack of STACKS) {
     const times = { probe: [], installed: [], nx: [], nxInstalled: [], cli: [] };
     const rss = { probe: [], installed: [], cli: [] };
-    const marks = [];
-    const installedMarks = [];
     const env = { ...cliEnv, BENCH_WORKSPACE: ws.root, BENCH_STACK: stack };
-    const probeIn = (where, transpiler) =>
-      measure(process.execPath, [...transpiler, 'tools/bench/probes/synth.js', stack], { cwd: where.root, env: transpiler.length ? probeEnv : bench.env(where), log: bench.logFile(`synth-${stack}`) });
-    const probe = () => probeIn(ws, TRANSPILER);
+    // The synth task's work in its own process: in this repository through the transpiler, as published without.
+    const probes = {
+      probe: { node: TRANSPILER, where: ws, env: probeEnv, marks: [] },
+      installed: { node: [], where: installed, env: bench.env(installed), marks: [] },
+    };
+    const runProbe = (arm) =>
+      measure(process.execPath, [...arm.node, 'tools/bench/probes/synth.js', stack], { cwd: arm.where.root, env: arm.env, log: bench.logFile(`synth-${stack}`) });
+    const measureProbe = (name) => async () => {
+      const result = await runProbe(probes[name]);
+      times[name].push(result.wallMs);
+      rss[name].push(result.maxRssKb);
+      probes[name].marks.push(probeResult(result.output));
+    };
     const nxSynth = (where, name) => bench.nx(where, ['run', `infra:${stack}-synth`, '--skip-nx-cache', '--excludeTaskDependencies'], { name });
     const cdktf = (sampleTree = false) => measure(cli, ['synth'], { cwd: project, env, log: bench.logFile(`cdktf-synth-${stack}`), sampleTree });
     // Warm-up (file cache, the transpiler's cache), and the check that both make the same Terraform.
-    await probe();
-    await probeIn(installed, []);
+    for (const arm of Object.values(probes)) await runProbe(arm);
     await cdktf();
-    const ours = readFileSync(join(ws.root, `.pushbutton/synth/${stack}/stacks/${stack}/cdk.tf.json`), 'utf8');
+    const ours = readFileSync(synthesizedFile(ws.root, stack), 'utf8');
     const theirs = readFileSync(join(project, `cdktf.out/stacks/${stack}/cdk.tf.json`), 'utf8');
     const same = ours === theirs ? 'yes' : '**no**';
 
     await interleave(n, [
-      async () => {
-        const result = await probe();
-        times.probe.push(result.wallMs);
-        rss.probe.push(result.maxRssKb);
-        marks.push(probeMarks(result.output));
-      },
-      async () => {
-        const result = await probeIn(installed, []);
-        times.installed.push(result.wallMs);
-        rss.installed.push(result.maxRssKb);
-        installedMarks.push(probeMarks(result.output));
-      },
+      measureProbe('probe'),
+      measureProbe('installed'),
       async () => times.nx.push((await nxSynth(ws, `nx-synth-${stack}`)).wallMs),
       async () => times.nxInstalled.push((await nxSynth(installed, `nx-synth-installed-${stack}`)).wallMs),
       async () => {
@@ -114,7 +109,7 @@ export async function run(bench) {
       const rssAt = (i) => median(of.map((m) => m[i].rssKb));
       return [label, ...of[0].map((_, i) => `${millis(phase(i))}, ${megabytes(rssAt(i))}`), megabytes(median(of.map((m) => m.at(-1).maxRssKb)))];
     };
-    phaseRows.push(phaseRow(`${stack}, as published`, installedMarks), phaseRow(`${stack}, this repository`, marks));
+    phaseRows.push(phaseRow(`${stack}, as published`, probes.installed.marks), phaseRow(`${stack}, this repository`, probes.probe.marks));
   }
   bench.dispose(ws);
   bench.dispose(installed);
