@@ -25,7 +25,7 @@ const CONFIG_LIBRARIES = ['ajv', 'yaml', 'ipaddr.js'];
 const LIBRARIES = {
   stack: ['cdktf', '@cdktf/provider-aws', 'constructs'],
   effect: ['@aws-sdk/client-greengrassv2', '@aws-sdk/client-iot'],
-  render: ['ejs', 'shell-quote'],
+  render: ['ejs', 'shell-quote', 'js-yaml'],
   deliver: ['tar'],
 };
 const REHEARSE = { rehearse: { mode: 'rehearse' } };
