@@ -94,6 +94,11 @@ describe('case ids', () => {
     expect(ids(otherCommand).some((id) => before.includes(id))).toBe(false);
   });
 
+  it('stay what earlier versions made, so a ledger and the results in S3 keep their cases', () => {
+    // The sha256 of the case's workflow computation, parameters and inputs, written with sorted keys.
+    expect(expandCases(settings())[0]).toMatchObject({ label: 'sweep qual=2 window=4', id: 'c-48dad8aad6b7' });
+  });
+
   it('do not change with the instance type or timeout the case runs with', () => {
     const bigger = settings();
     bigger.workflows.read_filtering = { ...trimming, instanceType: 'r5.4xlarge', timeoutMinutes: 600 };

@@ -52,9 +52,18 @@ function computation(definition: WorkflowDefinition) {
   return { name, packages, setup, workdir, command, config, outputs };
 }
 
-function caseId(definition: WorkflowDefinition, parameters: Record<string, unknown>, inputs: WorkflowInput[]): string {
-  const content = stableStringify({ workflow: computation(definition), parameters, inputs }) ?? '';
-  return `c-${createHash('sha256').update(content).digest('hex').slice(0, 12)}`;
+type CaseId = (definition: WorkflowDefinition, parameters: Record<string, unknown>, inputs: WorkflowInput[]) => string;
+
+/** Case ids for one expansion: each workflow's computation is written out once, not once a case. */
+function caseIds(): CaseId {
+  const computationTexts = new Map<WorkflowDefinition, string>();
+  return (definition, parameters, inputs) => {
+    let workflow = computationTexts.get(definition);
+    if (workflow === undefined) computationTexts.set(definition, (workflow = stableStringify(computation(definition))!));
+    // The text of stableStringify({ workflow: computation(definition), parameters, inputs }): its keys sorted.
+    const content = `{"inputs":${stableStringify(inputs)},"parameters":${stableStringify(parameters)},"workflow":${workflow}}`;
+    return `c-${createHash('sha256').update(content).digest('hex').slice(0, 12)}`;
+  };
 }
 
 /** `qual=10 window=4`: the last segment of each overridden path, and its value. */
@@ -65,6 +74,7 @@ export function overridesText(overrides: Assignments): string {
 }
 
 function makeCase(
+  caseId: CaseId,
   definition: WorkflowDefinition,
   overrides: Assignments,
   inputs: WorkflowInput[] | undefined,
@@ -99,15 +109,16 @@ export function studyCombinations(study: StudySettings): Assignments[] {
 
 /** Every case of the config with the config key it comes from (`cases.0`, `studies.sweep`), in order. */
 export function casesBySource(settings: WorkflowSettings): { source: (string | number)[]; workflowCase: WorkflowCase }[] {
+  const caseId = caseIds();
   return [
     ...settings.cases.map((c, index) => ({
       source: ['cases', index],
-      workflowCase: makeCase(settings.workflows[c.workflow], flatten(c.parameters), c.inputs, { label: c.label }),
+      workflowCase: makeCase(caseId, settings.workflows[c.workflow], flatten(c.parameters), c.inputs, { label: c.label }),
     })),
     ...Object.values(settings.studies).flatMap((study) =>
       studyCombinations(study).map((combination) => ({
         source: ['studies', study.name],
-        workflowCase: makeCase(settings.workflows[study.workflow], { ...flatten(study.parameters), ...combination }, study.inputs, {
+        workflowCase: makeCase(caseId, settings.workflows[study.workflow], { ...flatten(study.parameters), ...combination }, study.inputs, {
           study: study.name,
         }),
       })),
