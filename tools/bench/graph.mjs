@@ -33,8 +33,10 @@ export async function run(bench) {
     none: { ws: without, label: 'this repository: `"plugins": []`' },
     installed: { ws: installed, label: 'as published: plugin registered' },
     installedNone: { ws: installedWithout, label: 'as published: `"plugins": []`' },
-    pluginInProcess: { ws: withPlugin, env: notIsolated, label: 'Diagnostic: plugin registered, `NX_ISOLATE_PLUGINS=false`', diagnostic: true },
-    noneInProcess: { ws: without, env: notIsolated, label: 'Diagnostic: `"plugins": []`, `NX_ISOLATE_PLUGINS=false`', diagnostic: true },
+    installedInProcess: { ws: installed, env: notIsolated, label: 'Diagnostic: as published, plugin registered, `NX_ISOLATE_PLUGINS=false`', diagnostic: true },
+    installedNoneInProcess: { ws: installedWithout, env: notIsolated, label: 'Diagnostic: as published, `"plugins": []`, `NX_ISOLATE_PLUGINS=false`', diagnostic: true },
+    pluginInProcess: { ws: withPlugin, env: notIsolated, label: 'Diagnostic: this repository, plugin registered, `NX_ISOLATE_PLUGINS=false`', diagnostic: true },
+    noneInProcess: { ws: without, env: notIsolated, label: 'Diagnostic: this repository, `"plugins": []`, `NX_ISOLATE_PLUGINS=false`', diagnostic: true },
   };
   for (const arm of Object.values(arms)) {
     const projects = (await show(arm.ws, { cleared: false, env: arm.env })).output;
@@ -71,9 +73,12 @@ export async function run(bench) {
       const inProcess = [];
       for (let i = 0; i < runs; i++) inProcess.push(Number(sh(process.execPath, ['-e', IN_PROCESS], { cwd: withPlugin.root }).trim()));
       rows.push(
+        row('installedInProcess'),
+        row('installedNoneInProcess'),
+        overhead('Diagnostic: overhead of the plugin as published, `NX_ISOLATE_PLUGINS=false` on both', times.installedInProcess, times.installedNoneInProcess),
         row('pluginInProcess'),
         row('noneInProcess'),
-        overhead('Diagnostic: overhead of the plugin, `NX_ISOLATE_PLUGINS=false` on both', times.pluginInProcess, times.noneInProcess),
+        overhead('Diagnostic: overhead of the plugin in this repository, `NX_ISOLATE_PLUGINS=false` on both', times.pluginInProcess, times.noneInProcess),
         ['Diagnostic: the plugin alone, in one process: `require` + `createNodesV2`', spread(inProcess, millis), runs, '', '', ''],
       );
     }
