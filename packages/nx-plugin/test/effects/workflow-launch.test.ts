@@ -464,6 +464,6 @@ describe('workflow-launch destroy', () => {
   });
 });
 
-it('is registered as the workflow-launch effect', async () => {
-  expect(await EFFECTS['workflow-launch']()).toBe(workflowLaunch);
+it('is registered as the workflow-launch effect', () => {
+  expect(EFFECTS['workflow-launch']).toBe(workflowLaunch);
 });

@@ -60,6 +60,7 @@ function forgetRehearsal(root: string, unit: string): void {
 }
 
 async function undoEffect(options: DestroyExecutorOptions, context: ExecutorContext): Promise<string> {
+  const effect = EFFECTS[options.unit];
   if (!readFacts(context.root, options.mode, options.unit)) return 'Nothing to undo: it has not run.';
   const { effectContext } = unitContext(options.unit, options.mode, context);
   if (options.mode === 'rehearse') {
@@ -67,7 +68,6 @@ async function undoEffect(options: DestroyExecutorOptions, context: ExecutorCont
     return `Rehearsal: a live destroy would undo ${options.unit}.`;
   }
   await awsPreflight(`undo ${options.unit}`, effectContext.region);
-  const effect = await EFFECTS[options.unit]();
   await effect.destroy(effectContext);
   return `Undone.`;
 }

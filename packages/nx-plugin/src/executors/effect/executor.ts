@@ -15,9 +15,8 @@ export interface EffectExecutorOptions {
 export default async function effectExecutor(options: EffectExecutorOptions, context: ExecutorContext) {
   return runExecutor(async () => {
     const { effectContext, root } = unitContext(options.unit, options.mode, context);
-    const loadEffect = EFFECTS[options.unit];
-    if (!loadEffect) throw new Error(`No effect is registered for unit ${options.unit}`);
-    const effect = await loadEffect();
+    const effect = EFFECTS[options.unit];
+    if (!effect) throw new Error(`No effect is registered for unit ${options.unit}`);
     if (options.mode === 'live') await awsPreflight(`run ${options.unit}`, effectContext.region);
     const result = options.mode === 'live' ? await effect.apply(effectContext) : effect.rehearse(effectContext);
     const factsFile = writeFacts(root, { unit: options.unit, mode: options.mode, rehearsal: options.mode === 'rehearse', values: result.facts });

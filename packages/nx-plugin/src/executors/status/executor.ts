@@ -22,7 +22,7 @@ export default async function statusExecutor(options: StatusExecutorOptions, con
   return runExecutor(async () => {
     const definition = reportDefinition(options.report);
     const { effectContext } = unitContext(definition.readsFactsOf[0], options.mode, context, definition.readsFactsOf);
-    const report = await REPORTS[options.report]();
+    const report = REPORTS[options.report];
     if (options.mode === 'live') await awsPreflight(`report ${options.report}`, effectContext.region);
     const reportOptions = { json: options.json ?? false };
     const text = options.mode === 'live' ? await report.run(effectContext, reportOptions) : report.rehearse(effectContext, reportOptions);
