@@ -2,10 +2,10 @@ import type { Facts } from './facts';
 import type { Mode } from './terraform/preflight';
 import type { ApplyResult } from './terraform/stack-run';
 
-/** A plain-text table: a header row, a rule, and the rows, columns padded to fit. */
 /** A time as ISO 8601 to the second: `2026-05-01T12:00:00Z`. */
 export const isoSeconds = (date: Date) => date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
+/** A plain-text table: a header row, a rule, and the rows, columns padded to fit. */
 export function table(headers: string[], rows: string[][]): string {
   const widths = headers.map((header, i) => Math.max(header.length, ...rows.map((row) => (row[i] ?? '').length)));
   const line = (cells: string[]) =>

@@ -10,7 +10,6 @@ import { required, Settings } from './settings';
 
 const GREENGRASS_RESOURCE_ACCESS_POLICY = 'arn:aws:iam::aws:policy/service-role/AWSGreengrassResourceAccessRolePolicy';
 
-/** A trust policy letting one AWS service assume the role. */
 /** What core devices do with the token exchange role's credentials: write their logs to CloudWatch. */
 function greengrassLogsPolicy(region: string): string {
   const logGroups = `arn:aws:logs:${region}:*:log-group:/aws/greengrass/*`;

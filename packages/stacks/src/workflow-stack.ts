@@ -57,7 +57,6 @@ function writeResultsPolicy(bucketArn: string, prefix: string): string {
  * case's worker starts from, in the network step's subnet, reachable only through SSM.
  */
 export class WorkflowStack extends PushbuttonStack {
-
   constructor(scope: Construct, stackName: string, settings: Settings) {
     super(scope, stackName, settings.project);
     const workflows = required(settings, 'workflows', 'workflows.yaml');

@@ -46,7 +46,6 @@ function howCasesAdd(matrix: Matrix, cases: number): string {
   return combinations > cases ? `${made}, ${combinations - cases} excluded` : made;
 }
 
-
 function studyEntry({ name, workflow }: StudyGeneratorSchema, matrix: Matrix, exclude: Assignments[]): Document {
   const entry = new Document({ [name]: { workflow, matrix, ...(exclude.length ? { exclude } : {}) } });
   // Each path's values on one line, as the starter file writes them.
