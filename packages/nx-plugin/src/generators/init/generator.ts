@@ -2,10 +2,10 @@ import { addDependenciesToPackageJson, GeneratorCallback, logger, readJson, read
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, sep } from 'node:path';
 import { paths } from '../../paths';
-import { CONFIG_DIR, DEFAULT_PROJECT_NAME, PROJECT_CONFIG_FILE, STEPS } from '../../steps';
+import { CONFIG_DIR, DEFAULT_PROJECT_NAME, STEPS } from '../../steps';
 import type { StepDefinition } from '../../steps';
 import { PLUGIN_NAME, pluginPackage, schemasFromConfigDir, startersDir, withSchemaComment } from '../plugin-package';
-import { NETWORK_FILE, pluginEntry, PROJECT_FILE, stepsReadBy, validateConfig } from '../workspace-config';
+import { configFileOf, NETWORK_FILE, pluginEntry, PROJECT_FILE, stepsReadBy, validateConfig } from '../workspace-config';
 import { replaceScalar } from '../yaml-text';
 import type { InitGeneratorSchema } from './schema';
 
@@ -32,7 +32,7 @@ export function initGenerator(tree: Tree, options: InitGeneratorSchema): Generat
   const settings = initSettings(tree, options);
   const plugin = pluginPackage();
   const starters = startersDir(plugin);
-  const configPaths = [PROJECT_CONFIG_FILE, ...settings.steps.map((step) => step.configFile)].map((file) => `${CONFIG_DIR}/${file}`);
+  const configPaths = [PROJECT_FILE, ...settings.steps.map(configFileOf)];
   const config = starterConfig(configPaths.filter((path) => !tree.exists(path)), starters, settings, schemasFromConfigDir(tree.root, plugin));
   // Throws on invalid config (an unfitting --name or --region) before anything is written.
   validateConfig(tree, config);
