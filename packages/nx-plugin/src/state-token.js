@@ -116,11 +116,18 @@ async function stateToken(root, mode, unit, options = {}) {
   const file = join(root, paths.stateTokenFile(mode, unit));
   const known = readTokenRecord(file);
   if (known && known.stateIdentity === identity) return known.token;
-  // Chained on the previous token, so a state that vanishes twice never reuses an old key;
-  // the workspace path keeps two clones of a project apart in a shared cache.
-  const token = sha256([known?.token ?? '', mode, unit, root, identity].join('\n')).slice(0, 32);
+  const token = nextToken(known?.token, root, mode, unit, identity);
   writeTokenRecord(file, { token, stateIdentity: identity });
   return token;
+}
+
+/**
+ * A new token for a state. Chained on the previous token, so a state that vanishes twice never
+ * reuses an old key; the workspace path keeps two clones of a project apart in a shared cache.
+ * @param {string | undefined} previous @param {string} root @param {Mode} mode @param {string} unit @param {string} identity
+ */
+function nextToken(previous, root, mode, unit, identity) {
+  return sha256([previous ?? '', mode, unit, root, identity].join('\n')).slice(0, 32);
 }
 
 /**
@@ -154,9 +161,9 @@ function writeRecord(root, mode, unit, record) {
 async function recordState(root, mode, unit, record) {
   writeRecord(root, mode, unit, record);
   const file = join(root, paths.stateTokenFile(mode, unit));
-  const token = readTokenRecord(file)?.token ?? (await stateToken(root, mode, unit));
   // Read in full (remote too), so never undefined.
   const stateIdentity = /** @type {string} */ (await currentIdentity(root, mode, unit, {}));
+  const token = readTokenRecord(file)?.token ?? nextToken(undefined, root, mode, unit, stateIdentity);
   writeTokenRecord(file, { token, stateIdentity });
 }
 
