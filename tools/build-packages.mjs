@@ -7,8 +7,10 @@
 //   npm pack dist/packages/nx-plugin           then a tarball to install
 //
 // Each .ts file under src/ becomes a CommonJS .js file beside it, transpiled by swc (the
-// transpiler Nx itself uses for them); type checking is `npm run typecheck`'s job.
+// transpiler Nx itself uses for them); type checking is `npm run typecheck`'s job. The config
+// schemas' validators are compiled here, into schemas/validators.js, not in every task.
 import { transformFileSync } from '@swc/core';
+import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,6 +27,24 @@ const SWC = {
 
 const filesUnder = (dir) =>
   readdirSync(dir, { withFileTypes: true }).flatMap((entry) => (entry.isDirectory() ? filesUnder(join(dir, entry.name)) : [join(dir, entry.name)]));
+
+const VALIDATED_SCHEMAS = 'src/config/schema-validation.ts';
+/** Prints the package's schemas/*.schema.json validators as one module, from the TypeScript source. */
+const PRINT_VALIDATORS = `
+const { readdirSync, readFileSync } = require('node:fs');
+const schemas = readdirSync('schemas').filter((f) => f.endsWith('.schema.json')).map((f) => JSON.parse(readFileSync('schemas/' + f, 'utf8')));
+process.stdout.write(require('./${VALIDATED_SCHEMAS}').standaloneValidators(schemas));
+`;
+
+/** Writes schemas/validators.js, which the package's schema-validation loads in place of compiling. */
+function writeValidators(source, out) {
+  const code = execFileSync(process.execPath, ['-r', '@swc-node/register', '-e', PRINT_VALIDATORS], {
+    cwd: source,
+    env: { ...process.env, SWC_NODE_PROJECT: join(REPO, 'tsconfig.base.json') },
+    encoding: 'utf8',
+  });
+  writeFileSync(join(out, 'schemas/validators.js'), code);
+}
 
 /** Points `./src/x/y.ts` entries of a manifest at the built `.js`. */
 function retarget(file, edit) {
@@ -46,6 +66,7 @@ function buildPackage(source, out) {
     writeFileSync(file.replace(/\.ts$/, '.js'), transformFileSync(file, SWC).code);
     rmSync(file);
   }
+  if (existsSync(join(source, VALIDATED_SCHEMAS))) writeValidators(source, out);
   retarget(join(out, 'package.json'), (pkg, js) => {
     if (pkg.main) pkg.main = js(pkg.main);
   });

@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config/load-config';
 
 const WORKSPACE = join(__dirname, '../../..');
 let root: string;
@@ -26,6 +27,33 @@ if (!require(plugin).createNodesV2) throw new Error('no createNodesV2');
 const transpilers = Object.keys(require.cache).filter((f) => /node_modules\\/(typescript|@swc)\\//.test(f));
 console.log(JSON.stringify({ loaded, transpilers, ts: require.extensions['.ts'] !== undefined }));
 `;
+
+/** Loads `good/` and `bad/` config with the built package: settings or error, and whether ajv's compiler was loaded. */
+const LOAD_CONFIG = `
+const { loadConfig } = require('@pushbutton/nx-plugin/src/config/load-config.js');
+const outcome = (dir) => { try { return { settings: loadConfig(process.cwd(), dir) }; } catch (error) { return { error: error.message }; } };
+const result = { good: outcome('good'), bad: outcome('bad') };
+const compiler = Object.keys(require.cache).filter((f) => /node_modules\\/ajv\\/dist\\/(core|compile)/.test(f));
+console.log(JSON.stringify({ ...result, compiler }));
+`;
+
+/** The same through this repository's source, which compiles the schemas. */
+function outcome(dir: string) {
+  try {
+    return { settings: JSON.parse(JSON.stringify(loadConfig(root, dir))) };
+  } catch (error) {
+    return { error: (error as Error).message };
+  }
+}
+
+/** Runs `script` in plain Node in the folder the packages were built into. */
+const runBuilt = (script: string) =>
+  execFileSync(process.execPath, ['-e', script], {
+    cwd: root,
+    // The packages' own dependencies, as an install would put them beside them.
+    env: { ...process.env, NODE_PATH: join(WORKSPACE, 'node_modules') },
+    encoding: 'utf8',
+  });
 
 const filesUnder = (dir: string): string[] =>
   readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(join(dir, e.name)) : [join(dir, e.name)]));
@@ -52,14 +80,26 @@ describe('the packages as published (tools/build-packages.mjs)', () => {
   });
 
   it('loads every executor and generator in plain Node, without a transpiler', () => {
-    const output = execFileSync(process.execPath, ['-e', LOAD_ALL], {
-      cwd: root,
-      // The packages' own dependencies, as an install would put them beside them.
-      env: { ...process.env, NODE_PATH: join(WORKSPACE, 'node_modules') },
-      encoding: 'utf8',
-    });
-    const result = JSON.parse(output);
+    const result = JSON.parse(runBuilt(LOAD_ALL));
     expect(result.loaded).toEqual(expect.arrayContaining(['validate', 'synth', 'apply', 'destroy', 'effect', 'render', 'deliver', 'status', 'init', 'workflow', 'study']));
     expect(result).toMatchObject({ transpilers: [], ts: false });
+  });
+
+  it('checks config with the validators compiled at build time: the same settings and errors, no compiling', () => {
+    for (const dir of ['good', 'bad']) cpSync(join(WORKSPACE, 'config'), join(root, dir), { recursive: true });
+    for (const [file, from, to] of [
+      ['workflows.yaml', /^    timeoutMinutes: 240$/m, '    timeoutMinutes: 0'],
+      ['core.yaml', 'topic: lab/sensors/lab-sensor', 'topic: lab/sensors/#'],
+      ['network.yaml', 'ingress: {}', 'ingres: {}'],
+    ] as const) {
+      const path = join(root, 'bad', file);
+      writeFileSync(path, readFileSync(path, 'utf8').replace(from, to));
+    }
+    const built = JSON.parse(runBuilt(LOAD_CONFIG));
+    expect(built.compiler).toEqual([]);
+    expect(built.good).toEqual(outcome('good'));
+    expect(built.bad).toEqual(outcome('bad'));
+    expect(built.bad.error).toContain('bad/workflows.yaml:40:21 workflows.read_filtering.timeoutMinutes: expected a number >= 1; found 0');
+    expect(built.bad.error).toContain('(did you mean "ingress"?)');
   });
 });

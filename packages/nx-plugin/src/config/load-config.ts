@@ -18,7 +18,7 @@ import projectSchema from '../../schemas/project.schema.json';
 import { ConfigError, ConfigIssue } from './config-error';
 import { ConfigFile } from './config-file';
 import { coreIssues, ingressPorts, networkIssues, RawIngressRule, workflowIssues } from './rules';
-import { validateAgainstSchema } from './schema-validation';
+import { Schema, validateAgainstSchema } from './schema-validation';
 
 /** Everything in the config folder, validated and with defaults filled in. */
 export type PushbuttonConfig = Settings;
@@ -26,7 +26,7 @@ export type PushbuttonConfig = Settings;
 type StepConfigFile<K extends keyof PushbuttonConfig> = {
   key: K;
   file: string;
-  schema: object;
+  schema: Schema;
   /** Turns schema-valid data into settings, reporting what the schema cannot check. */
   resolve(file: ConfigFile, data: any, project?: ProjectSettings): { settings?: PushbuttonConfig[K]; issues: ConfigIssue[] };
 };
@@ -120,7 +120,7 @@ export const STEP_CONFIG_FILES = [network, core, workflows];
 /** The text of a config file by its path (`<configDir>/<file>`), or `undefined` if it does not exist. */
 export type ReadConfigText = (path: string) => string | undefined;
 
-function parseValidated(path: string, text: string | undefined, schema: object) {
+function parseValidated(path: string, text: string | undefined, schema: Schema) {
   const { file, issues } = ConfigFile.fromText(path, text);
   if (issues.length) return { file, issues, data: undefined };
   return { file, ...validateAgainstSchema(file, schema) };
