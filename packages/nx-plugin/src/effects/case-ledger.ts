@@ -2,7 +2,7 @@
 // marker, read from EC2 tags and the results bucket, never from a local file: what AWS shows
 // is the truth for any checkout, and workers finish while nobody is watching.
 import type { Instance } from '@aws-sdk/client-ec2';
-import { GetObjectCommand, NoSuchKey, S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { isoSeconds, table } from '../report';
 import { expandCases, overridesText, WorkflowCase, workflowSettings } from '../workflows/cases';
 import type { Report } from './effect';
@@ -14,6 +14,7 @@ import {
   ResultMarker,
   resultMarkers,
   s3Client,
+  s3Sdk,
   workerInstances,
   WorkflowFacts,
   workflowFacts,
@@ -74,6 +75,7 @@ function newestByCase(instances: Instance[]): Map<string, Instance> {
 
 /** startedAt and finishedAt of the marker's JSON; nothing if it is gone or not JSON. */
 async function markerTimes(client: S3Client, bucket: string, marker: ResultMarker): Promise<MarkerTimes> {
+  const { GetObjectCommand, NoSuchKey } = await s3Sdk();
   try {
     const { Body } = await client.send(new GetObjectCommand({ Bucket: bucket, Key: marker.key }));
     const content = JSON.parse((await Body?.transformToString()) ?? '{}') as Record<string, unknown>;
@@ -146,8 +148,8 @@ export const caseLedger: Report = {
   async run(ctx, { json }) {
     const facts = workflowFacts(ctx);
     const cases = expandCases(workflowSettings(ctx.settings));
-    const s3 = s3Client(ctx.region);
-    const [instances, markers] = await Promise.all([workerInstances(ec2Client(ctx.region), ctx.settings.project.name), resultMarkers(s3, facts)]);
+    const s3 = await s3Client(ctx.region);
+    const [instances, markers] = await Promise.all([workerInstances(await ec2Client(ctx.region), ctx.settings.project.name), resultMarkers(s3, facts)]);
     const newest = newestByCase(instances);
     const entries = await mapConcurrently(cases, MARKER_FETCHES_AT_ONCE, (c) => liveEntry(s3, facts, c, newest.get(c.id), markers.get(c.id)));
     if (json) return JSON.stringify(entries, null, 2);

@@ -5,18 +5,8 @@
 // that waited for capacity.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  _InstanceType,
-  EC2Client,
-  Instance,
-  InstanceStateName,
-  paginateDescribeInstances,
-  RunInstancesCommand,
-  Tag,
-  TerminateInstancesCommand,
-  waitUntilInstanceTerminated,
-} from '@aws-sdk/client-ec2';
-import { paginateListObjectsV2, S3Client } from '@aws-sdk/client-s3';
+import type { _InstanceType, EC2Client, Instance, InstanceStateName, Tag } from '@aws-sdk/client-ec2';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { ProjectSettings } from '@pushbutton/stacks';
 import { projectTags } from '@pushbutton/stacks/src/settings';
 import { writeFileAtomic } from '../fs-atomic';
@@ -71,8 +61,13 @@ export type ResultMarker = { caseId: string; status: MarkerStatus; key: string; 
 
 type LaunchOutcome = { instanceId: string } | { pending: string };
 
-export const ec2Client = (region: string) => new EC2Client({ region, maxAttempts: MAX_ATTEMPTS });
-export const s3Client = (region: string) => new S3Client({ region, maxAttempts: MAX_ATTEMPTS });
+// The EC2 and S3 SDKs load when a call needs them: about 0.4 s that the other effects' tasks,
+// which load this module too, need not pay. (Package imports: no transpiler is needed for them.)
+export const ec2Sdk = () => import('@aws-sdk/client-ec2');
+export const s3Sdk = () => import('@aws-sdk/client-s3');
+
+export const ec2Client = async (region: string) => new (await ec2Sdk()).EC2Client({ region, maxAttempts: MAX_ATTEMPTS });
+export const s3Client = async (region: string) => new (await s3Sdk()).S3Client({ region, maxAttempts: MAX_ATTEMPTS });
 
 export const workflowFacts = (ctx: EffectContext) => ctx.facts['workflow'] as WorkflowFacts;
 
@@ -87,6 +82,7 @@ export async function workerInstances(client: EC2Client, project: string, states
     { Name: 'tag-key', Values: [CASE_ID_TAG] },
     ...(states ? [{ Name: 'instance-state-name', Values: states }] : []),
   ];
+  const { paginateDescribeInstances } = await ec2Sdk();
   const instances: Instance[] = [];
   for await (const page of paginateDescribeInstances({ client, pageSize: 1000 }, { Filters })) {
     for (const reservation of page.Reservations ?? []) instances.push(...(reservation.Instances ?? []));
@@ -107,6 +103,7 @@ function markerOf(keyPrefix: string, key: string, lastModified: Date | undefined
 export async function resultMarkers(client: S3Client, facts: WorkflowFacts): Promise<Map<string, ResultMarker>> {
   const keyPrefix = `${facts.results_prefix}/`;
   const markers = new Map<string, ResultMarker>();
+  const { paginateListObjectsV2 } = await s3Sdk();
   for await (const page of paginateListObjectsV2({ client }, { Bucket: facts.bucket_name, Prefix: keyPrefix })) {
     for (const object of page.Contents ?? []) {
       const marker = object.Key && markerOf(keyPrefix, object.Key, object.LastModified);
@@ -163,6 +160,7 @@ const cannotRelaunch = (workflowCase: WorkflowCase, why: string) =>
 
 async function launchCase(client: EC2Client, ctx: EffectContext, workflowCase: WorkflowCase, userData: string): Promise<LaunchOutcome> {
   const tags = workerTags(ctx.settings.project, workflowCase);
+  const { RunInstancesCommand } = await ec2Sdk();
   const command = new RunInstancesCommand({
     LaunchTemplate: { LaunchTemplateId: workflowFacts(ctx).launch_template_id, Version: '$Latest' },
     InstanceType: workflowSettings(ctx.settings).workflows[workflowCase.workflow].instanceType as _InstanceType,
@@ -207,10 +205,10 @@ export const workflowLaunch: Effect = {
   async apply(ctx) {
     const workflows = workflowSettings(ctx.settings);
     const cases = expandCases(workflows);
-    const ec2 = ec2Client(ctx.region);
+    const ec2 = await ec2Client(ctx.region);
     const [live, markers] = await Promise.all([
       workerInstances(ec2, ctx.settings.project.name, LIVE_STATES),
-      resultMarkers(s3Client(ctx.region), workflowFacts(ctx)),
+      resultMarkers(await s3Client(ctx.region), workflowFacts(ctx)),
     ]);
     const liveCases = new Set(live.map(caseIdOf));
     const remaining = cases.filter((c) => !liveCases.has(c.id) && !markers.has(c.id));
@@ -266,7 +264,7 @@ export const workflowLaunch: Effect = {
 
   // Workers still shutting down would make the stack's teardown fail on their security group and instance profile.
   async destroy(ctx) {
-    const client = ec2Client(ctx.region);
+    const client = await ec2Client(ctx.region);
     const project = ctx.settings.project.name;
     const ids = (await workerInstances(client, project, NOT_TERMINATED)).flatMap((i) => (i.InstanceId ? [i.InstanceId] : []));
     if (!ids.length) {
@@ -274,6 +272,7 @@ export const workflowLaunch: Effect = {
       return;
     }
     const batches = chunks(ids, TERMINATE_BATCH);
+    const { TerminateInstancesCommand, waitUntilInstanceTerminated } = await ec2Sdk();
     for (const InstanceIds of batches) await client.send(new TerminateInstancesCommand({ InstanceIds }));
     ctx.print(`Terminating ${ids.length} workers: ${atMostListed(ids).join(', ')}.`);
     await Promise.all(
