@@ -11,6 +11,7 @@ import type { ProjectSettings } from '@pushbutton/stacks';
 import { projectTags } from '@pushbutton/stacks/src/settings';
 import { writeFileAtomic } from '../fs-atomic';
 import { paths } from '../paths';
+import { userDataFile } from '../templates/workflow-render-plan';
 import { caseResultsUrl as caseResultsUrlOf, expandCases, WorkflowCase, workflowSettings } from '../workflows/cases';
 import type { Effect, EffectContext } from './effect';
 
@@ -142,7 +143,7 @@ function workerTags(project: ProjectSettings, workflowCase: WorkflowCase): Tag[]
 
 /** The case's rendered cloud-init user-data, base64 as RunInstances takes it. */
 function renderedUserData(ctx: EffectContext, workflowCase: WorkflowCase): string {
-  const file = join(paths.renderDir(ctx.mode, 'workflow'), 'cases', workflowCase.id, 'user-data.yaml');
+  const file = join(paths.renderDir(ctx.mode, 'workflow'), userDataFile(workflowCase.id));
   try {
     return readFileSync(join(ctx.workspaceRoot, file)).toString('base64');
   } catch (error) {

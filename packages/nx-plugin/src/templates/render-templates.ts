@@ -16,6 +16,8 @@ export interface RenderItem {
   templateDir: string;
   /** Where the rendered files go, relative to the step's render output folder, e.g. 'devices/lab-gateway'. */
   outDir: string;
+  /** Put before the name of each file the item writes, so items can share a folder: `c-0123.` writes `c-0123.user-data.yaml`. */
+  filePrefix?: string;
   /**
    * What its templates read: each name as a variable, or, if it cannot be one (`case`), as `locals.case`.
    * Data is copied for the templates; a function at the top (a helper such as gzipBase64) is given to them as it is.
@@ -70,6 +72,7 @@ interface PlannedItem {
   context: Record<string, unknown>;
   /** Posix path, relative to the step's output folder. */
   outDir: string;
+  filePrefix: string;
   templates: string[];
 }
 
@@ -97,7 +100,7 @@ function planItems(workspaceRoot: string, step: string, items: RenderItem[]): Pl
   for (const item of planned) {
     for (const template of item.templates.filter((path) => !isPartial(path))) {
       const output = outputOf(item, template);
-      if (outputs.has(output)) throw new Error(`Two render items write ${output} (the second from ${shown(template)}): give each item its own outDir.`);
+      if (outputs.has(output)) throw new Error(`Two render items write ${output} (the second from ${shown(template)}): give each item its own outDir or filePrefix.`);
       outputs.add(output);
     }
   }
@@ -122,13 +125,15 @@ function planItem(stepDir: string, item: RenderItem, shown: (path: string) => st
   if (posix.isAbsolute(outDir) || outDir === '..' || outDir.startsWith('../')) {
     throw new Error(`outDir "${item.outDir}" must be a folder inside the step's render output.`);
   }
+  const filePrefix = item.filePrefix ?? '';
+  if (/[/\\]/.test(filePrefix)) throw new Error(`filePrefix "${filePrefix}" must not name a folder; outDir does.`);
   const dir = join(stepDir, item.templateDir);
   const templates = templatesIn(dir);
   if (!templates) throw new Error(`${shown(dir)}/ does not exist (render item for ${outDir}).`);
   if (templates.every(isPartial)) {
     throw new Error(`${shown(dir)}/ has no *.ejs templates${templates.length > 0 ? ' but partials' : ''} (render item for ${outDir}).`);
   }
-  return { context: item.context, outDir, templates };
+  return { context: item.context, outDir, filePrefix, templates };
 }
 
 /** The *.ejs templates directly in a folder (absolute paths, sorted); undefined if there is no such folder. */
@@ -148,7 +153,7 @@ function isPartial(template: string): boolean {
 }
 
 function outputOf(item: PlannedItem, template: string): string {
-  return posix.join(item.outDir, basename(template, '.ejs'));
+  return posix.join(item.outDir, item.filePrefix + basename(template, '.ejs'));
 }
 
 /** A partial that no template renders would never be checked: it is a mistake, like a template no item renders. */
@@ -263,7 +268,7 @@ function checkRendered(workspaceRoot: string, outDir: string, rendered: Rendered
   const shown = (path: string) => workspacePath(workspaceRoot, path);
   const what =
     output === undefined
-      ? `${shown(template)} (a partial, rendered for ${shown(join(outDir, item.outDir))})`
+      ? `${shown(template)} (a partial, rendered for ${shown(join(outDir, item.outDir, item.filePrefix && `${item.filePrefix}*`))})`
       : `${shown(join(outDir, output))} (rendered from ${shown(template)})`;
   throw new Error(`${what} is ${problem}`);
 }
@@ -516,10 +521,15 @@ function writeStaging(outDir: string, files: RenderedFile[]): string {
   rmSync(staging, { recursive: true, force: true });
   try {
     mkdirSync(staging, { recursive: true });
+    const folders = new Set<string>();
     for (const { output, text } of files) {
       const file = join(staging, output);
       const { mode } = outputType(file);
-      mkdirSync(dirname(file), { recursive: true });
+      const folder = dirname(file);
+      if (!folders.has(folder)) {
+        mkdirSync(folder, { recursive: true });
+        folders.add(folder);
+      }
       writeFileSync(file, text, { mode });
       chmodSync(file, mode);
     }

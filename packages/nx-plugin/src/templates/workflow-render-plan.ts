@@ -7,6 +7,11 @@ import { FactsByUnit as Facts, stringFact } from '../facts';
 import { memoized } from './memoized';
 import type { RenderItem } from './render-templates';
 
+const CASES_DIR = 'cases';
+
+/** Where a case's user-data is rendered, in the step's render folder: every case's in one folder (a folder each would double the file system's work). */
+export const userDataFile = (caseId: string) => `${CASES_DIR}/${caseId}.user-data.yaml`;
+
 export function workflowRenderItems(settings: Settings, facts: Facts, rehearsal: boolean): RenderItem[] {
   const workflows = workflowSettings(settings);
   const bucket = stringFact(facts, 'Rendering the workflow step', 'workflow', ['bucket_name']);
@@ -21,7 +26,8 @@ export function workflowRenderItems(settings: Settings, facts: Facts, rehearsal:
   };
   return expandCases(workflows).map((workflowCase) => ({
     templateDir: 'case',
-    outDir: `cases/${workflowCase.id}`,
+    outDir: CASES_DIR,
+    filePrefix: `${workflowCase.id}.`,
     context: {
       ...shared,
       case: caseContext(workflowCase),

@@ -91,10 +91,10 @@ describe('provisioning rehearsed end to end, in a temporary git clone', { timeou
   });
 
   it('renders every case of the study and plans every launch, without calling AWS', () => {
-    const cases = readdirSync(ws.path('.pushbutton/render/rehearse/workflow/cases'));
-    expect(cases).toHaveLength(ALL_CASES);
-    for (const id of cases.slice(0, 3)) {
-      const userData = ws.path(`.pushbutton/render/rehearse/workflow/cases/${id}/user-data.yaml`);
+    const files = readdirSync(ws.path('.pushbutton/render/rehearse/workflow/cases'));
+    expect(files).toHaveLength(ALL_CASES);
+    for (const file of files.slice(0, 3)) {
+      const userData = ws.path(`.pushbutton/render/rehearse/workflow/cases/${file}`);
       expect(execFileSync('cloud-init', ['schema', '--config-file', userData], { encoding: 'utf8' })).toContain('Valid cloud-config');
     }
     const launch = JSON.parse(ws.read('.pushbutton/facts/rehearse/workflow-launch.json'));

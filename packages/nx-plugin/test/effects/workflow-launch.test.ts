@@ -1,6 +1,6 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import {
   DescribeInstancesCommand,
   DescribeInstancesCommandInput,
@@ -19,6 +19,7 @@ import type { EffectContext } from '../../src/effects/effect';
 import { EFFECTS } from '../../src/effects';
 import { plannedCasesFile, workflowLaunch, WorkflowLaunchFacts } from '../../src/effects/workflow-launch';
 import { paths } from '../../src/paths';
+import { userDataFile } from '../../src/templates/workflow-render-plan';
 import { expandCases, WorkflowCase } from '../../src/workflows/cases';
 
 const REGION = 'eu-central-1';
@@ -106,9 +107,9 @@ const userDataOf = (caseId: string) => `#cloud-config\n# the worker of case ${ca
 
 function renderUserData(cases: WorkflowCase[]): void {
   for (const c of cases) {
-    const dir = join(workspace, paths.renderDir('live', 'workflow'), 'cases', c.id);
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, 'user-data.yaml'), userDataOf(c.id));
+    const file = join(workspace, paths.renderDir('live', 'workflow'), userDataFile(c.id));
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, userDataOf(c.id));
   }
 }
 
@@ -357,11 +358,11 @@ describe('workflow-launch apply', () => {
   });
 
   it('fails before launching anything when a case has no rendered user-data, naming the file and workflow-render', async () => {
-    rmSync(join(workspace, paths.renderDir('live', 'workflow'), 'cases', CASES[3].id), { recursive: true });
+    rmSync(join(workspace, paths.renderDir('live', 'workflow'), userDataFile(CASES[3].id)));
 
     const run = workflowLaunch.apply(context());
 
-    await expect(run).rejects.toThrow(join(paths.renderDir('live', 'workflow'), 'cases', CASES[3].id, 'user-data.yaml'));
+    await expect(run).rejects.toThrow(join(paths.renderDir('live', 'workflow'), userDataFile(CASES[3].id)));
     await expect(run).rejects.toThrow('workflow-render');
     expect(runCalls()).toHaveLength(0);
   });

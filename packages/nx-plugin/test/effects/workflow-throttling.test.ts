@@ -3,12 +3,13 @@
 // with their HTTP requests intercepted by nock: EC2 throttles RunInstances a few times.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Settings } from '@pushbutton/stacks';
 import nock from 'nock';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { workflowLaunch, WorkflowLaunchFacts } from '../../src/effects/workflow-launch';
 import { paths } from '../../src/paths';
+import { userDataFile } from '../../src/templates/workflow-render-plan';
 import { expandCases } from '../../src/workflows/cases';
 import { interceptAwsWithNock } from './nock-aws';
 
@@ -50,9 +51,9 @@ let workspace: string;
 interceptAwsWithNock();
 beforeEach(() => {
   workspace = mkdtempSync(join(tmpdir(), 'pushbutton-throttling-'));
-  const dir = join(workspace, paths.renderDir('live', 'workflow'), 'cases', theCase.id);
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'user-data.yaml'), '#cloud-config\n');
+  const file = join(workspace, paths.renderDir('live', 'workflow'), userDataFile(theCase.id));
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, '#cloud-config\n');
 });
 afterEach(() => rmSync(workspace, { recursive: true, force: true }));
 

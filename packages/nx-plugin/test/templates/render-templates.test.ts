@@ -153,6 +153,21 @@ describe('a copy of templates/core with one broken line', () => {
     expect(renderError(() => renderCore(items)).message).toBe('templates/core/devise/ does not exist (render item for devices/lab-gateway).');
   });
 
+  it('lets items share a folder by a file prefix, and refuses two items that write the same file', () => {
+    const [device] = coreItems();
+    const shared = (filePrefix: string) => ({ ...device, outDir: 'devices', filePrefix });
+    const files = renderCore([shared('a.'), shared('b.'), coreItems()[1]]);
+    const devices = files.filter((file) => file.startsWith('devices/'));
+    expect(devices.length).toBeGreaterThan(2);
+    expect(devices.filter((file) => file.startsWith('devices/a.')).map((file) => file.slice('devices/a.'.length))).toEqual(
+      devices.filter((file) => file.startsWith('devices/b.')).map((file) => file.slice('devices/b.'.length)),
+    );
+    expect(renderError(() => renderCore([shared('a.'), shared('a.'), coreItems()[1]])).message).toMatch(
+      /^Two render items write devices\/a\.\S+ \(the second from templates\/core\/device\/\S+\): give each item its own outDir or filePrefix\.$/,
+    );
+    expect(renderError(() => renderCore([shared('x/a.'), coreItems()[1]])).message).toBe('filePrefix "x/a." must not name a folder; outDir does.');
+  });
+
   it('renders the same bytes every time', () => {
     const second = join(root, 'second');
     expect(renderCore()).toEqual(renderCore(coreItems(), second));

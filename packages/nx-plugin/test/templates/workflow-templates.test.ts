@@ -12,7 +12,7 @@ import { parse as parseYaml } from 'yaml';
 import { loadConfig } from '../../src/config/load-config';
 import { RENDER_PLANS } from '../../src/templates';
 import { renderStep } from '../../src/templates/render-templates';
-import { workflowRenderItems } from '../../src/templates/workflow-render-plan';
+import { userDataFile, workflowRenderItems } from '../../src/templates/workflow-render-plan';
 import { expandCases, WorkflowCase } from '../../src/workflows/cases';
 import { expectCleanScriptFile, runTool, snapshot } from './checks';
 
@@ -38,7 +38,7 @@ const render = (settings = shippedSettings(), facts = fixtureFacts(), rehearsal 
   renderStep({ workspaceRoot: WORKSPACE, step: 'workflow', outDir: out, items: workflowRenderItems(settings, facts, rehearsal) });
 const read = (file: string) => readFileSync(join(outDir, file), 'utf8');
 const modeOf = (file: string) => statSync(join(outDir, file)).mode & 0o777;
-const userDataOf = (c: WorkflowCase) => `cases/${c.id}/user-data.yaml`;
+const userDataOf = (c: WorkflowCase) => userDataFile(c.id);
 
 const RUNNER = '/opt/pushbutton/run-case.sh';
 const CASE_ENV = '/opt/pushbutton/case/case.env';
@@ -293,7 +293,7 @@ describe('the workflow render plan', () => {
     const settings = shippedSettings();
     const items = workflowRenderItems(settings, fixtureFacts(), false);
     const cases = casesOf(settings);
-    expect(items.map((item) => [item.templateDir, item.outDir])).toEqual(cases.map((c) => ['case', `cases/${c.id}`]));
+    expect(items.map((item) => [item.templateDir, item.outDir, item.filePrefix])).toEqual(cases.map((c) => ['case', 'cases', `${c.id}.`]));
     const single = cases.find((c) => !c.study)!;
     const { context } = items[cases.indexOf(single)];
     expect(context).toEqual({
