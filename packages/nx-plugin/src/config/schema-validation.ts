@@ -17,6 +17,7 @@ export type Schema = { $id: string };
 
 const AJV_OPTIONS: Options = { allErrors: true, verbose: true, useDefaults: true, strict: true, strictRequired: false, allowUnionTypes: true };
 
+/** ajv's compiler, loaded only to compile: where the package ships its validators built, no task needs it. */
 function newAjv(options: Options = {}): Ajv {
   const { default: Ajv } = require('ajv') as typeof import('ajv');
   const ajv = new Ajv({ ...AJV_OPTIONS, ...options });
