@@ -8,8 +8,8 @@ import { basename, dirname, extname, join, posix, relative, sep } from 'node:pat
 import { compileFunction } from 'node:vm';
 import ejs from 'ejs';
 import { parse as parseShellWords, quote as quoteShellWords } from 'shell-quote';
-import { memoized } from './memoized';
-import { checkYamlInBackground, YamlProblems } from './yaml-checks';
+import { checkEach, memoized, TextProblems } from './memoized';
+import { checkYamlInBackground } from './yaml-checks';
 
 export interface RenderItem {
   /** A folder directly under templates/<step>/ whose *.ejs files this item renders ('' = the step folder itself; not recursive). */
@@ -50,12 +50,11 @@ export function renderStep(options: { workspaceRoot: string; step: string; outDi
   const copyContext = contextCopier();
   const texts = planned.flatMap((item) => renderItem(workspaceRoot, compile, copyContext(item.context), item));
   requirePartialsUsed(workspaceRoot, planned, texts);
-  const yamlProblems = checkYamlInBackground(texts.filter((text) => typeOf(text) === yamlFile).map((text) => text.text));
+  const problemOf = startChecks(texts);
   const files = texts.filter((text): text is RenderedFile => text.output !== undefined);
-  // Written aside while the YAML checks run; it replaces the output only if every text checks out.
+  // Written aside while checks run in the background; it replaces the output only if every text checks out.
   const staging = writeStaging(outDir, files);
   try {
-    const problemOf = memoizedProblems(yamlProblems);
     for (const text of texts) checkRendered(workspaceRoot, outDir, text, problemOf);
     replaceFolder(staging, outDir);
   } finally {
@@ -183,8 +182,8 @@ interface OutputType {
   /** Undoes `escape` on a file name, which EJS escapes too when it annotates an error. */
   unescape: (text: string) => string;
   mode: number;
-  /** What is wrong with the rendered text, if anything. */
-  problem?: (text: string) => string | undefined;
+  /** Starts checking the rendered texts of this type, each distinct text once. */
+  check?: (texts: string[]) => TextProblems;
 }
 
 const shellScript: OutputType = {
@@ -194,7 +193,7 @@ const shellScript: OutputType = {
     return typeof word === 'string' ? word : text;
   },
   mode: 0o755,
-  problem: bashSyntaxProblem,
+  check: checkEach(bashSyntaxProblem),
 };
 
 const yamlFile: OutputType = {
@@ -202,19 +201,20 @@ const yamlFile: OutputType = {
   escape: (value) => JSON.stringify(value),
   unescape: (text) => JSON.parse(text) as string,
   mode: 0o644,
-  // Checked by checkYamlInBackground (yaml-checks.ts), many texts at once, on worker threads.
+  // Many texts at once, on worker threads.
+  check: checkYamlInBackground,
 };
 
 const jsonFile: OutputType = {
   ...yamlFile,
-  problem: (text) => {
+  check: checkEach((text) => {
     try {
       JSON.parse(text);
       return undefined;
     } catch (error) {
       return `not valid JSON: ${(error as Error).message}`;
     }
-  },
+  }),
 };
 
 /** Shell assignments that a checked script sources: quoted as in a script, so there is nothing left to check. */
@@ -246,25 +246,28 @@ function bashSyntaxProblem(text: string): string | undefined {
   return result.status === 0 ? undefined : `bash -n finds a syntax error: ${result.stderr.trim()}`;
 }
 
-/** What is wrong with a text of a type; the same text of the same type is checked once per render step. */
-type ProblemOf = (type: OutputType, text: string) => string | undefined;
+/** What is wrong with a rendered text, once its type's check has finished. */
+type ProblemOf = (rendered: RenderedText) => string | undefined;
 
-function memoizedProblems(yamlProblems: YamlProblems): ProblemOf {
-  const found = new Map<OutputType, (text: string) => string | undefined>();
-  return (type, text) => {
-    if (type === yamlFile) return yamlProblems().get(text);
-    if (!type.problem) return undefined;
-    const ofType = found.get(type) ?? found.set(type, memoized(type.problem)).get(type)!;
-    return ofType(text);
-  };
+/** Starts each output type's check on the rendered texts of that type. */
+function startChecks(texts: RenderedText[]): ProblemOf {
+  const textsOf = new Map<OutputType, string[]>();
+  for (const rendered of texts) {
+    const type = typeOf(rendered);
+    if (!type.check) continue;
+    if (!textsOf.has(type)) textsOf.set(type, []);
+    textsOf.get(type)!.push(rendered.text);
+  }
+  const problems = new Map([...textsOf].map(([type, ofType]) => [type, type.check!(ofType)]));
+  return (rendered) => problems.get(typeOf(rendered))?.().get(rendered.text);
 }
 
 const typeOf = ({ template }: RenderedText): OutputType => outputType(basename(template, '.ejs'));
 
 function checkRendered(workspaceRoot: string, outDir: string, rendered: RenderedText, problemOf: ProblemOf): void {
-  const { template, item, text, output } = rendered;
-  const problem = problemOf(typeOf(rendered), text);
+  const problem = problemOf(rendered);
   if (!problem) return;
+  const { template, item, output } = rendered;
   const shown = (path: string) => workspacePath(workspaceRoot, path);
   const what =
     output === undefined

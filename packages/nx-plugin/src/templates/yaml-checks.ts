@@ -2,6 +2,7 @@
 // case user-data): with many texts it runs on worker threads, while the main thread writes the files.
 import { availableParallelism } from 'node:os';
 import { MessageChannel, MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
+import { checkEach, once, TextProblems } from './memoized';
 import { WORKER_FILE, yamlProblem } from './yaml-check';
 
 /** Below this many texts, starting workers (about 100 ms each) costs more than it saves. */
@@ -9,16 +10,11 @@ const MIN_TEXTS_FOR_WORKERS = 500;
 const MAX_WORKERS = 4;
 const TIMEOUT_MS = 10 * 60_000;
 
-/** What is wrong with each text, by text; waits for the checks when they run in the background. */
-export type YamlProblems = () => Map<string, string | undefined>;
-
 /** Starts checking the texts: on worker threads when there are many and more than one core. */
-export function checkYamlInBackground(texts: string[]): YamlProblems {
+export function checkYamlInBackground(texts: string[]): TextProblems {
   const distinct = [...new Set(texts)];
   const threads = Math.min(availableParallelism(), MAX_WORKERS);
-  if (distinct.length < MIN_TEXTS_FOR_WORKERS || threads < 2) {
-    return once(() => new Map(distinct.map((text) => [text, yamlProblem(text)])));
-  }
+  if (distinct.length < MIN_TEXTS_FOR_WORKERS || threads < 2) return checkEach(yamlProblem)(distinct);
   const done = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
   const share = Math.ceil(distinct.length / threads);
   const jobs: { texts: string[]; port: MessagePort }[] = [];
@@ -50,9 +46,4 @@ function waitFor(done: Int32Array, count: number): void {
       throw new Error(`YAML checks on worker threads did not finish within ${TIMEOUT_MS / 60_000} minutes`);
     }
   }
-}
-
-function once<T>(compute: () => T): () => T {
-  let value: { result: T } | undefined;
-  return () => (value ??= { result: compute() }).result;
 }
