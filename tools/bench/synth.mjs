@@ -31,7 +31,6 @@ function cdktfProject(bench, ws) {
   return dir;
 }
 
-
 export async function run(bench) {
   const ws = bench.workspace();
   const installed = bench.workspaceWithInstalledPlugin();
