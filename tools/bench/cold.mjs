@@ -3,7 +3,7 @@
 // commands run bare on the same synthesized stacks, two stacks at a time in the same order.
 import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { interleave, measure, median, met, ratio, REHEARSE, RESULT_HEADER, seconds, spread, STACKS, synthesizedFile, table } from './lib.mjs';
+import { interleave, measure, median, ratioRow, REHEARSE, RESULT_HEADER, seconds, spread, STACKS, synthesizedFile, table } from './lib.mjs';
 
 export const title = '1. Cold rehearsal of all steps, against the floor';
 const TARGET = 1.3;
@@ -74,7 +74,7 @@ export async function run(bench) {
   const n = bench.coldRuns;
   const wall = (of) => of.map((result) => result.wallMs);
   const [published, pushbutton] = [wall(publishedRuns), wall(runs)];
-  const versus = (label, times) => [label, '', '', ratio(median(times), median(floor)), `≤ ${TARGET.toFixed(2)}`, met(median(times) / median(floor) <= TARGET)];
+  const versus = (label, times) => ratioRow(label, median(times), median(floor), TARGET);
   const results = table(RESULT_HEADER, [
     ['Pushbutton as published (packages built to JavaScript, installed): `nx run infra:provision:rehearse`, cold', spread(published), n, '', '', ''],
     ['Pushbutton in this repository (TypeScript from source), the same', spread(pushbutton), n, '', '', ''],

@@ -47,6 +47,8 @@ export const spread = (values, format = seconds) =>
   values.length > 1 ? `${format(median(values))} (${format(Math.min(...values))}–${format(Math.max(...values))})` : format(values[0]);
 export const ratio = (a, b) => (a / b).toFixed(2);
 export const met = (ok) => (ok ? 'yes' : '**no**');
+/** A results row that judges the ratio of two medians against `≤ target`. */
+export const ratioRow = (label, value, floor, target) => [label, '', '', ratio(value, floor), `≤ ${target.toFixed(2)}`, met(value / floor <= target)];
 
 /** A markdown table: `rows` are arrays of cells. */
 export function table(header, rows) {

@@ -2,7 +2,7 @@
 // `nx run infra:provision:rehearse` again (every task a cache hit), against the same workspace
 // without the plugin, whose project has the same tasks as trivially cached `echo`s, chained by
 // the same dependsOn.
-import { interleave, median, met, millis, NX_BIN, REHEARSE, RESULT_HEADER, seconds, sh, spread, table } from './lib.mjs';
+import { interleave, median, millis, NX_BIN, ratioRow, REHEARSE, RESULT_HEADER, seconds, sh, spread, table } from './lib.mjs';
 
 export const title = '2. Warm re-run (nothing changed), against the floor of Nx itself';
 const TARGET = 1.2;
@@ -78,10 +78,7 @@ export async function run(bench) {
   for (const copy of [floor, installed, installedFloor]) bench.dispose(copy);
 
   const n = bench.runs;
-  const versus = (arm, floorArm, label) => {
-    const r = median(arm.times) / median(floorArm.times);
-    return [label, '', '', r.toFixed(2), `≤ ${TARGET.toFixed(2)}`, met(r <= TARGET)];
-  };
+  const versus = (arm, floorArm, label) => ratioRow(label, median(arm.times), median(floorArm.times), TARGET);
   return [
     `### ${title}`,
     '',
