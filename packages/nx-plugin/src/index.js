@@ -153,7 +153,7 @@ function stepTargets(step, { code, fingerprint, readersOf }) {
         inputs: [...sourceInputs('deliver'), DEPENDENCY_OUTPUTS, ...fingerprint(unit)],
         outputs: [factsOutput],
         metadata: {
-          description: `${unit.summary}. Bundles hold private keys, so they are never an Nx output. Configuration \`rehearse\`: pack, but deliver nothing.`,
+          description: `Deliver the device bundles: ${unit.summary}. Bundles hold private keys, so they are never an Nx output. Configuration \`rehearse\`: pack, but deliver nothing.`,
         },
       };
     }

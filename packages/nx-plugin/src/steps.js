@@ -76,7 +76,7 @@ const STEPS = [
       {
         name: 'core-render',
         kind: 'render',
-        summary: 'render templates/core: per core device the Greengrass config.yaml, install and uninstall scripts and README; per client device its discovery script',
+        summary: 'per core device the Greengrass config.yaml, install and uninstall scripts and README; per client device its discovery script',
         readsFactsOf: ['core-account', 'core-account-link', 'core-devices'],
       },
       {
@@ -108,7 +108,7 @@ const STEPS = [
       {
         name: 'workflow-render',
         kind: 'render',
-        summary: "render templates/workflow: per case, the worker's cloud-init user-data and the script that runs the case",
+        summary: "per case, the worker's cloud-init user-data and the script that runs the case",
         readsFactsOf: ['workflow'],
       },
       {
