@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createNodes, createNodesV2, preTasksExecution } from '../src/index';
 
 const WORKSPACE = join(__dirname, '../../..');
+const PLUGIN_DIR = join(__dirname, '..');
 let root: string;
 
 beforeEach(() => {
@@ -58,7 +59,28 @@ describe('project inference', () => {
       'destroy',
     ]);
     for (const [name, target] of Object.entries(project.targets!)) {
-      expect(target.metadata?.description, name).toMatch(/\w+/);
+      // Sentences, as `--json` and the graph show them, with no word or phrase said twice in a row.
+      expect(target.metadata?.description, name).toMatch(/^[A-Z].*\.$/);
+      expect(target.metadata?.description, name).not.toMatch(/\b(\w.*?)\s+\1(?=\W|$)/i);
+    }
+  });
+
+  it("describes every option a target sets in its executor's schema, with its default", async () => {
+    const { targets } = await infer();
+    const executors = JSON.parse(readFileSync(join(PLUGIN_DIR, 'executors.json'), 'utf8')).executors;
+    for (const [name, target] of Object.entries(targets!)) {
+      const executor = target.executor!.split(':')[1];
+      if (target.executor === 'nx:noop') continue;
+      const schema = JSON.parse(readFileSync(join(PLUGIN_DIR, executors[executor].schema), 'utf8'));
+      expect(schema.description, executor).toMatch(/\w+/);
+      for (const option of Object.keys({ ...target.options, ...target.configurations?.rehearse })) {
+        expect(Object.keys(schema.properties), `${name}: option ${option}`).toContain(option);
+      }
+      for (const [option, property] of Object.entries<{ description?: string; default?: unknown }>(schema.properties)) {
+        expect(property.description, `${executor}: ${option}`).toMatch(/\w+/);
+        const defaulted = 'default' in property || /Default: /.test(property.description!) || schema.required?.includes(option);
+        expect(defaulted, `${executor}: ${option} has a default or is required`).toBe(true);
+      }
     }
   });
 
