@@ -3,7 +3,7 @@
 // commands run bare on the same synthesized stacks, two stacks at a time in the same order.
 import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { interleave, measure, median, ratioRow, REHEARSE, RESULT_HEADER, seconds, spread, STACKS, synthesizedFile, table } from './lib.mjs';
+import { interleave, measure, median, paths, ratioRow, REHEARSE, RESULT_HEADER, seconds, spread, STACKS, table } from './lib.mjs';
 
 export const title = '1. Cold rehearsal of all steps, against the floor';
 const TARGET = 1.3;
@@ -16,9 +16,9 @@ function layFloor(rehearsed, dir) {
   for (const stack of STACKS) {
     const to = join(dir, stack);
     mkdirSync(join(to, 'tests'), { recursive: true });
-    cpSync(synthesizedFile(rehearsed, stack), join(to, 'main.tf.json'));
+    cpSync(join(rehearsed, paths.synthesizedFile(stack)), join(to, 'main.tf.json'));
     for (const file of EXTRA_FILES) {
-      const from = join(rehearsed, '.pushbutton/rehearse', stack, file);
+      const from = join(rehearsed, paths.workDir('rehearse', stack), file);
       if (existsSync(from)) cpSync(from, join(to, file));
     }
   }

@@ -20,12 +20,11 @@ const require = createRequire(import.meta.url);
 require('@swc-node/register');
 const { TempWorkspace } = require('../../packages/nx-plugin/test/e2e/temp-workspace.ts');
 const { STEPS } = require('../../packages/nx-plugin/src/steps.js');
-const { paths } = require('../../packages/nx-plugin/src/paths.js');
+/** Where a run writes things in a workspace (the plugin's own paths). */
+export const { paths } = require('../../packages/nx-plugin/src/paths.js');
 
 /** The stacks, in the order they provision. */
 export const STACKS = STEPS.flatMap((step) => step.units).filter((unit) => unit.kind === 'stack').map((unit) => unit.name);
-/** The Terraform a stack's synth wrote, in a copy. */
-export const synthesizedFile = (root, stack) => join(root, paths.synthesizedFile(stack));
 /** The environment TRANSPILER needs in a copy: its tsconfig. */
 export const transpilerEnv = (root) => ({ SWC_NODE_PROJECT: join(root, 'tsconfig.base.json') });
 /** What a probe (tools/bench/probes) printed on its `BENCH {json}` line. */

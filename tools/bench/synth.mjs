@@ -4,7 +4,7 @@
 // install) of an app that builds the same stack.
 import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { interleave, measure, median, megabytes, met, millis, probeResult, ratio, REPO, RESULT_HEADER, sh, spread, STACKS, synthesizedFile, table, TRANSPILER, transpilerEnv } from './lib.mjs';
+import { interleave, measure, median, megabytes, met, millis, paths, probeResult, ratio, REPO, RESULT_HEADER, sh, spread, STACKS, table, TRANSPILER, transpilerEnv } from './lib.mjs';
 
 export const title = '4. Synth of each stack';
 const TARGET_KB = 150 * 1024;
@@ -65,7 +65,7 @@ export async function run(bench) {
     // Warm-up (file cache, the transpiler's cache), and the check that both make the same Terraform.
     for (const arm of Object.values(probes)) await runProbe(arm);
     await cdktf();
-    const ours = readFileSync(synthesizedFile(ws.root, stack), 'utf8');
+    const ours = readFileSync(join(ws.root, paths.synthesizedFile(stack)), 'utf8');
     const theirs = readFileSync(join(project, `cdktf.out/stacks/${stack}/cdk.tf.json`), 'utf8');
     const same = ours === theirs ? 'yes' : '**no**';
 
