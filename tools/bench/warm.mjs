@@ -2,7 +2,9 @@
 // `nx run infra:provision:rehearse` again (every task a cache hit), against the same workspace
 // without the plugin, whose project has the same tasks as trivially cached `echo`s, chained by
 // the same dependsOn.
-import { interleave, median, millis, NX_BIN, ratioRow, REHEARSE, RESULT_HEADER, seconds, sh, spread, table } from './lib.mjs';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { interleave, median, NX_BIN, ratioRow, REHEARSE, RESULT_HEADER, seconds, sh, spread, table } from './lib.mjs';
 
 export const title = '2. Warm re-run (nothing changed), against the floor of Nx itself';
 const TARGET = 1.2;
@@ -28,14 +30,6 @@ function floorTargets(infra) {
   return targets;
 }
 
-/** The plugin's preTasksExecution in one process: every state fingerprint, as Nx gets them (diagnostic). */
-const FINGERPRINTS_IN_PROCESS = `
-const plugin = require(require('node:path').resolve('node_modules/@pushbutton/nx-plugin'));
-const start = process.hrtime.bigint();
-plugin.preTasksExecution({}, { workspaceRoot: process.cwd() })
-  .then(() => console.log(Number(process.hrtime.bigint() - start) / 1e6));
-`;
-
 export async function run(bench) {
   const ws = await bench.rehearsedWorkspace();
   const infra = JSON.parse(sh(process.execPath, [NX_BIN, 'show', 'project', 'infra', '--json'], { cwd: ws.root, env: bench.env(ws) }));
@@ -46,7 +40,8 @@ export async function run(bench) {
   const floor = bench.withoutPlugin(bench.workspace(), floorProject);
   const installed = bench.workspaceWithInstalledPlugin();
   const installedFloor = bench.withoutPlugin(bench.workspaceWithInstalledPlugin(), floorProject);
-  const fingerprinted = Object.keys(floorProject.targets).filter((name) => (infra.targets[name].inputs ?? []).some((input) => input.env));
+  const executors = JSON.parse(readFileSync(join(ws.root, 'packages/nx-plugin/executors.json'), 'utf8')).executors;
+  const tokened = Object.keys(floorProject.targets).filter((name) => executors[infra.targets[name].executor.split(':')[1]]?.hasher);
 
   // Warm all up: a first run fills each copy's cache (Pushbutton's own copy was rehearsed already).
   const check = (result, who) => {
@@ -65,15 +60,14 @@ export async function run(bench) {
   };
   for (const arm of Object.values(arms)) arm.tasks = check(await bench.nx(arm.ws, REHEARSE, { name: arm.name }), arm.who);
 
-  const fingerprints = [];
-  await interleave(bench.runs, [
-    ...Object.values(arms).map((arm) => async () => {
+  await interleave(
+    bench.runs,
+    Object.values(arms).map((arm) => async () => {
       const result = await bench.nx(arm.ws, REHEARSE, { name: arm.name });
       check(result, arm.who);
       arm.times.push(result.wallMs);
     }),
-    async () => fingerprints.push(Number(sh(process.execPath, ['-e', FINGERPRINTS_IN_PROCESS], { cwd: ws.root }).trim())),
-  ]);
+  );
   for (const arm of Object.values(arms)) bench.log(`warm: ${arm.who}: ${seconds(median(arm.times))}`);
   for (const copy of [floor, installed, installedFloor]) bench.dispose(copy);
 
@@ -93,7 +87,7 @@ export async function run(bench) {
       versus(arms.pushbutton, arms.floor, '**Pushbutton in this repository / its floor**'),
     ]),
     '',
-    `Diagnostic: ${fingerprinted.length} of the tasks are keyed on a state fingerprint; the plugin's \`preTasksExecution\` ` +
-      `computes them all before Nx hashes a task, in ${spread(fingerprints, millis)} (in one process, ${n} runs).`,
+    `${tokened.length} of the tasks are keyed on a state token by their executor's custom hasher, in Nx's own process ` +
+      'right before each would run (docs/decisions.md); the floor has none.',
   ].join('\n');
 }

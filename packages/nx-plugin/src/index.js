@@ -5,10 +5,9 @@
 // Plain JavaScript that loads nothing but node builtins: Nx runs this on every command, and
 // a TypeScript entry (transpiler) or a runtime import of @nx/devkit costs several hundred
 // milliseconds each time (see docs/decisions.md).
-const { existsSync, readFileSync } = require('node:fs');
+const { existsSync } = require('node:fs');
 const { dirname, join, relative, sep } = require('node:path');
 const { paths } = require('./paths');
-const { fingerprintVariable, stateFingerprint } = require('./state-token');
 const { CONFIG_DIR, DEFAULT_PROJECT_NAME, PROJECT_CONFIG_FILE, STEPS } = require('./steps');
 
 /** @typedef {import('@nx/devkit').TargetConfiguration} TargetConfiguration */
@@ -17,7 +16,7 @@ const { CONFIG_DIR, DEFAULT_PROJECT_NAME, PROJECT_CONFIG_FILE, STEPS } = require
 /** @typedef {import('./steps').StepDefinition} StepDefinition */
 /** @typedef {import('./steps').UnitDefinition} UnitDefinition */
 /** @typedef {{ projectName?: string }} PushbuttonPluginOptions */
-/** @typedef {(string | { externalDependencies: string[] } | { dependentTasksOutputFiles: string, transitive: boolean } | { env: string } | { runtime: string })[]} Inputs */
+/** @typedef {(string | { externalDependencies: string[] } | { dependentTasksOutputFiles: string, transitive: boolean })[]} Inputs */
 
 const PLUGIN = '@pushbutton/nx-plugin';
 const PLUGIN_DIR = dirname(__dirname);
@@ -66,9 +65,9 @@ function codeInputs(workspaceRoot) {
 /**
  * Builds the targets of one step's units.
  * @param {StepDefinition} step
- * @param {{ code: ReturnType<typeof codeInputs>, fingerprint: (unit: UnitDefinition) => Inputs, readersOf: (unit: string) => UnitDefinition[] }} shared
+ * @param {{ code: ReturnType<typeof codeInputs>, readersOf: (unit: string) => UnitDefinition[] }} shared
  */
-function stepTargets(step, { code, fingerprint, readersOf }) {
+function stepTargets(step, { code, readersOf }) {
   /** @type {(kind: keyof typeof LIBRARIES) => Inputs} */
   const sourceInputs = (kind) => [
     `{projectRoot}/${PROJECT_CONFIG_FILE}`,
@@ -106,12 +105,12 @@ function stepTargets(step, { code, fingerprint, readersOf }) {
         configurations: REHEARSE,
         dependsOn: [`${u}-synth`, ...upstream],
         cache: true,
-        inputs: [DEPENDENCY_OUTPUTS, ...fingerprint(unit), { externalDependencies: [] }],
+        inputs: [DEPENDENCY_OUTPUTS, { externalDependencies: [] }],
         outputs: [factsOutput],
         metadata: {
           description:
             `Apply the ${u} stack with Terraform and record its facts. ` +
-            'Cached on the synthesized Terraform, the facts it reads and a fingerprint of the current state. ' +
+            'Cached on the synthesized Terraform, the facts it reads and the state token of what the last apply left. ' +
             'Configuration `rehearse`: validate, plan and apply against a mock provider, no AWS account.',
         },
       };
@@ -123,11 +122,11 @@ function stepTargets(step, { code, fingerprint, readersOf }) {
         configurations: REHEARSE,
         dependsOn: ['validate', ...upstream],
         cache: true,
-        inputs: [...sourceInputs('effect'), DEPENDENCY_OUTPUTS, ...fingerprint(unit)],
+        inputs: [...sourceInputs('effect'), DEPENDENCY_OUTPUTS],
         outputs: [factsOutput],
         metadata: {
           description:
-            `With the AWS SDK: ${unit.summary}. Idempotent; cached on its config, the facts it reads and a fingerprint of what it last did. ` +
+            `With the AWS SDK: ${unit.summary}. Idempotent; cached on its config, the facts it reads and the state token of what it last did. ` +
             'Configuration `rehearse`: say what it would do, without calling AWS.',
         },
       };
@@ -150,7 +149,7 @@ function stepTargets(step, { code, fingerprint, readersOf }) {
         configurations: REHEARSE,
         dependsOn: ['validate', ...upstream],
         cache: true,
-        inputs: [...sourceInputs('deliver'), DEPENDENCY_OUTPUTS, ...fingerprint(unit)],
+        inputs: [...sourceInputs('deliver'), DEPENDENCY_OUTPUTS],
         outputs: [factsOutput],
         metadata: {
           description: `Deliver the device bundles: ${unit.summary}. Bundles hold private keys, so they are never an Nx output. Configuration \`rehearse\`: pack, but deliver nothing.`,
@@ -179,32 +178,6 @@ function mainTargetOf(unitName) {
   return unit?.kind === 'stack' ? `${unitName}-apply` : unitName;
 }
 
-/**
- * Whether config keeps Terraform state in S3. Read with the YAML parser only when s3 appears
- * outside a comment: loading the parser costs more than the rest of inference together.
- * @param {string} file absolute path of project.yaml
- */
-function keepsStateInS3(file) {
-  const text = readFileSync(file, 'utf8');
-  if (!/^[^#\n]*\bs3\b/m.test(text)) return false;
-  try {
-    return require('yaml').parse(text)?.state?.backend === 's3';
-  } catch {
-    return false; // `validate` reports the file, before any apply runs
-  }
-}
-
-/**
- * The state fingerprint of a unit as cache inputs (see state-token.js): the variable
- * preTasksExecution sets, and for a stack whose state is in S3 a command that reads it.
- * @param {UnitDefinition} unit @param {{ script: string, remoteState: boolean }} how
- * @returns {Inputs}
- */
-function fingerprintInputs(unit, { script, remoteState }) {
-  const env = { env: fingerprintVariable(unit.name) };
-  return remoteState && unit.kind === 'stack' ? [env, { runtime: `node "${script}" ${unit.name}` }] : [env];
-}
-
 /** The steps whose config file exists in the project's config folder. @param {string} configDir */
 const stepsIn = (configDir) => STEPS.filter((step) => existsSync(join(configDir, step.configFile)));
 
@@ -219,12 +192,9 @@ function inferInfraProject(configFile, options, context) {
   const steps = stepsIn(join(context.workspaceRoot, root));
   const units = steps.flatMap((step) => step.units);
   const code = codeInputs(context.workspaceRoot);
-  const script = posix(relative(context.workspaceRoot, join(PLUGIN_DIR, 'bin', 'state-fingerprint.js')));
-  const remoteState = keepsStateInS3(join(context.workspaceRoot, configFile));
   const undoable = units.filter((u) => u.kind === 'stack' || u.kind === 'effect');
   const shared = {
     code,
-    fingerprint: (/** @type {UnitDefinition} */ unit) => fingerprintInputs(unit, { script, remoteState }),
     readersOf: (/** @type {string} */ unit) => undoable.filter((u) => u.readsFactsOf.includes(unit)),
   };
 
@@ -286,19 +256,4 @@ const createNodes = [
   async (configFiles, options, context) => configFiles.map((file) => [file, inferInfraProject(file, options, context)]),
 ];
 
-/**
- * Before Nx hashes any task, the state fingerprint of every effectful unit, as the variables
- * its `env` input names: computed here in one go, in the plugin's running worker, instead of
- * a Node process per task (about 80 ms each) on every run.
- * @type {import('@nx/devkit').PreTasksExecution<PushbuttonPluginOptions>}
- */
-async function preTasksExecution(_options, { workspaceRoot }) {
-  const configDir = join(workspaceRoot, CONFIG_DIR);
-  if (!existsSync(join(configDir, PROJECT_CONFIG_FILE))) return;
-  const units = stepsIn(configDir).flatMap((step) => step.units).filter((unit) => unit.kind !== 'render');
-  for (const unit of units) {
-    process.env[fingerprintVariable(unit.name)] = await stateFingerprint(workspaceRoot, unit.name, { remote: false });
-  }
-}
-
-module.exports = { createNodes, createNodesV2: createNodes, preTasksExecution };
+module.exports = { createNodes, createNodesV2: createNodes };

@@ -20,9 +20,10 @@ const paths = {
   localStateFile: (/** @type {string} */ stack) => join(RUN_DIR, 'live', stack, 'terraform.tfstate'),
   /** What a rehearsal records in place of a state: the mock-applied resources and outputs. */
   rehearsalStateFile: (/** @type {string} */ stack) => join(RUN_DIR, 'rehearse', stack, 'rehearsal-state.json'),
-  /** What a unit's last successful run left behind (see state-token.js). */
+  /** What a unit's last successful run left behind, and the token it was cached under (see state-token.js). */
   recordFile: (/** @type {Mode} */ mode, /** @type {string} */ unit) => join(RUN_DIR, mode, unit, 'record.json'),
-  stateTokenFile: (/** @type {Mode} */ mode, /** @type {string} */ unit) => join(RUN_DIR, mode, unit, 'state-token.json'),
+  /** The token Nx hashed a unit's task with, for the run to record when it succeeds. */
+  pendingTokenFile: (/** @type {Mode} */ mode, /** @type {string} */ unit) => join(RUN_DIR, mode, unit, 'pending-token.json'),
   /** Device private keys (0600) and certificate requests: never an Nx output. */
   keysDir: (/** @type {Mode} */ mode) => join(RUN_DIR, 'keys', mode),
   /** Output of a render unit: the step's rendered templates. */

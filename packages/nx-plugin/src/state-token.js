@@ -1,98 +1,48 @@
 // @ts-check
-// The state fingerprint behind the cache key of every effect target (`<stack>-apply`,
-// SDK effects, delivery).
+// The state token: what makes a cache hit of an apply, effect or delivery mean that the world is
+// exactly what running that task with those inputs left (docs/decisions.md, "The cache never lies").
 //
-// Hashing the state itself cannot work: an apply changes the state, so the run after it
-// would always miss the cache. Instead each unit and mode keeps a token that stays the same
-// while the state is the one Pushbutton's own last run left behind, and is replaced when
-// the state changed or vanished any other way (deleted, changed by hand, a failed run, a
-// destroy).
-//
-// What "the state" is, each executor says in the unit's record (`record.json`), written
-// after it succeeds: the files its result depends on (a Terraform state file, certificate
-// requests, bundles), files that only need to exist (private keys: never read here), and an
-// S3 object for a remote Terraform state.
-//
-// Nx gets the tokens in two ways (see stateFingerprint): for everything local, the plugin's
-// preTasksExecution hook computes them all in its running worker and sets one environment
-// variable per unit, an `env` input; a state kept in S3 needs a network call, so only stacks
-// whose config selects the S3 backend also get a runtime input (bin/state-fingerprint.js).
-const { createHash } = require('node:crypto');
-const { existsSync, readFileSync } = require('node:fs');
+// Every such task's cache key is Nx's hash of its inputs (the task's "inputs hash") and a token.
+// A unit's record, written when a run succeeds, keeps the token that run was cached under, the
+// inputs hash it applied, and what the world it left consists of locally (a Terraform state,
+// certificate requests, keys, bundles, or a state object in S3) with a hash of those as left.
+// When Nx hashes the task (the custom hasher, state-hasher.js, right before the task would run):
+//   - no record, a damaged one, or a world that is no longer what the record says: a fresh random
+//     token, which no earlier run can have used, so the task runs;
+//   - the same inputs as the record's: the record's token, so a re-run is a cache hit;
+//   - other inputs: the next token in the chain, which no earlier run used either, so returning
+//     to an older config runs again (the world holds the newer one).
+// A run forgets the record before it changes anything and records only when it succeeds, so a
+// failed or killed run leaves no record, and the next one runs.
+const { createHash, randomBytes } = require('node:crypto');
+const { existsSync, readFileSync, rmSync } = require('node:fs');
 const { join } = require('node:path');
 const { writeFileAtomic } = require('./fs-atomic');
-const { MODES, paths } = require('./paths');
+const { paths } = require('./paths');
 
 /** @typedef {import('./paths').Mode} Mode */
-/** @typedef {{ token: string, stateIdentity: string }} TokenRecord */
 /**
- * @typedef {object} UnitRecord
- * @property {string[]} [files] workspace-relative files whose content is part of the state
- * @property {string[]} [present] workspace-relative files that only need to exist
+ * What a unit's world consists of locally, workspace-relative.
+ * @typedef {object} StateParts
+ * @property {string[]} [files] files whose content is part of the state
+ * @property {string[]} [present] files that only need to exist (private keys: never read here)
  * @property {{ bucket: string, key: string, region?: string }} [s3] a Terraform state kept in S3
  */
+/**
+ * @typedef {object} StateRecord
+ * @property {string} token the token the run was cached under
+ * @property {string} inputs Nx's hash of the inputs it applied
+ * @property {StateParts} parts
+ * @property {string} partsHash what `parts` named, hashed right after the run
+ */
+/** @typedef {{ hash: string, inputs: string, token: string }} PendingToken the token a hashed, not yet finished, task will record */
 
 const sha256 = (/** @type {string | Buffer} */ data) => createHash('sha256').update(data).digest('hex');
+const freshToken = () => randomBytes(16).toString('hex');
+const nextToken = (/** @type {string} */ token, /** @type {string} */ inputs) => sha256(`${token}\n${inputs}`).slice(0, 32);
 
-/** @param {string} file */
-function fileIdentity(file) {
-  return existsSync(file) ? sha256(readFileSync(file)) : 'absent';
-}
-
-/** @param {{ bucket: string, key: string, region?: string }} location */
-async function s3ObjectIdentity({ bucket, key, region }) {
-  const { S3Client, HeadObjectCommand } = require('@aws-sdk/client-s3');
-  const client = new S3Client({ region, maxAttempts: 2 });
-  try {
-    const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
-    return `s3:${head.ETag}:${head.VersionId ?? ''}`;
-  } catch (error) {
-    const name = /** @type {{ name?: string }} */ (error).name;
-    return name === 'NotFound' || name === 'NoSuchKey' ? 'absent' : `unreadable:${name}`;
-  } finally {
-    client.destroy();
-  }
-}
-
-/**
- * A unit's record. One that is not a JSON object (damaged by hand) names nothing: its text alone makes
- * the identity, so the state counts as changed, and no Nx command fails on it.
- * @param {string} root @param {Mode} mode @param {string} unit
- */
-function readRecord(root, mode, unit) {
-  const recordFile = join(root, paths.recordFile(mode, unit));
-  if (!existsSync(recordFile)) return undefined;
-  const text = readFileSync(recordFile, 'utf8');
-  /** @type {UnitRecord} */
-  let record = {};
-  try {
-    const parsed = JSON.parse(text);
-    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) record = parsed;
-  } catch {}
-  return { text, record };
-}
-
-/** @typedef {{ remote?: boolean }} ReadOptions `remote: false` leaves a state kept in S3 unread */
-
-/**
- * The identity of what the unit's last run left: its record and everything the record names;
- * undefined for a state kept in S3 when it is not to be read.
- * @param {string} root @param {Mode} mode @param {string} unit @param {ReadOptions} options
- */
-async function currentIdentity(root, mode, unit, { remote = true }) {
-  const found = readRecord(root, mode, unit);
-  if (!found) return 'absent';
-  const { text, record } = found;
-  if (record.s3 && !remote) return undefined;
-  const parts = [sha256(text)];
-  for (const file of record.files ?? []) parts.push(`${file} ${fileIdentity(join(root, file))}`);
-  for (const file of record.present ?? []) parts.push(`${file} ${existsSync(join(root, file)) ? 'present' : 'absent'}`);
-  if (record.s3) parts.push(await s3ObjectIdentity(record.s3));
-  return sha256(parts.join('\n'));
-}
-
-/** @param {string} file @returns {TokenRecord | undefined} */
-function readTokenRecord(file) {
+/** @param {string} file @returns {unknown} */
+function readJson(file) {
   try {
     return JSON.parse(readFileSync(file, 'utf8'));
   } catch {
@@ -100,71 +50,78 @@ function readTokenRecord(file) {
   }
 }
 
-/** @param {string} file @param {TokenRecord} record */
-function writeTokenRecord(file, record) {
-  writeFileAtomic(file, JSON.stringify(record, null, 2) + '\n');
+/** @param {unknown} value @returns {value is StateRecord} */
+function isRecord(value) {
+  const record = /** @type {Partial<StateRecord> | undefined} */ (value);
+  return !!record && typeof record.token === 'string' && typeof record.inputs === 'string' && typeof record.partsHash === 'string' && typeof record.parts === 'object';
+}
+
+/** @param {{ bucket: string, key: string, region?: string }} location */
+async function s3ObjectHash({ bucket, key, region }) {
+  const { S3Client, HeadObjectCommand } = require('@aws-sdk/client-s3');
+  const client = new S3Client({ region, maxAttempts: 2 });
+  try {
+    const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    return `s3:${head.ETag}:${head.VersionId ?? ''}`;
+  } catch (error) {
+    const name = /** @type {{ name?: string }} */ (error).name;
+    // Unreadable is never the same twice: the task runs, and Terraform reports what is wrong.
+    return name === 'NotFound' || name === 'NoSuchKey' ? 'absent' : `unreadable:${freshToken()}`;
+  } finally {
+    client.destroy();
+  }
+}
+
+/** A hash of what the parts are now. @param {string} root @param {StateParts} parts */
+async function hashParts(root, parts) {
+  const lines = [];
+  for (const file of parts.files ?? []) lines.push(`${file} ${existsSync(join(root, file)) ? sha256(readFileSync(join(root, file))) : 'absent'}`);
+  for (const file of parts.present ?? []) lines.push(`${file} ${existsSync(join(root, file)) ? 'present' : 'absent'}`);
+  if (parts.s3) lines.push(await s3ObjectHash(parts.s3));
+  return sha256(lines.join('\n'));
 }
 
 /**
- * The token for the unit's current state, replacing it if the state is not the one last recorded;
- * `remote` for a state kept in S3 when it is not to be read.
- * @param {string} root @param {Mode} mode @param {string} unit @param {ReadOptions} [options]
+ * The token for a task about to be hashed with `inputs`, kept as pending for the run to record.
+ * @param {string} root @param {Mode} mode @param {string} unit @param {string} inputs Nx's hash of the task's inputs
+ * @param {(token: string) => string} taskHash the task's hash with that token
+ * @returns {Promise<string>} the task's hash
  */
-async function stateToken(root, mode, unit, options = {}) {
-  const identity = await currentIdentity(root, mode, unit, options);
-  if (identity === undefined) return 'remote';
-  const file = join(root, paths.stateTokenFile(mode, unit));
-  const known = readTokenRecord(file);
-  if (known && known.stateIdentity === identity) return known.token;
-  const token = nextToken(known?.token, root, mode, unit, identity);
-  writeTokenRecord(file, { token, stateIdentity: identity });
-  return token;
+async function hashWithToken(root, mode, unit, inputs, taskHash) {
+  const record = readJson(join(root, paths.recordFile(mode, unit)));
+  let token;
+  if (!isRecord(record) || (await hashParts(root, record.parts)) !== record.partsHash) token = freshToken();
+  else token = record.inputs === inputs ? record.token : nextToken(record.token, inputs);
+  const hash = taskHash(token);
+  /** @type {PendingToken} */
+  const pending = { hash, inputs, token };
+  writeFileAtomic(join(root, paths.pendingTokenFile(mode, unit)), JSON.stringify(pending, null, 2) + '\n');
+  return hash;
 }
 
 /**
- * A new token for a state. Chained on the previous token, so a state that vanishes twice never
- * reuses an old key; the workspace path keeps two clones of a project apart in a shared cache.
- * @param {string | undefined} previous @param {string} root @param {Mode} mode @param {string} unit @param {string} identity
+ * Before a run changes anything: whatever the unit's record vouched for may no longer hold.
+ * Also for destroy, and for a run that leaves work for the next one.
+ * @param {string} root @param {Mode} mode @param {string} unit
  */
-function nextToken(previous, root, mode, unit, identity) {
-  return sha256([previous ?? '', mode, unit, root, identity].join('\n')).slice(0, 32);
+function forgetState(root, mode, unit) {
+  rmSync(join(root, paths.recordFile(mode, unit)), { force: true });
 }
 
 /**
- * One token per mode, as a cache input: `live:<token> rehearse:<token>`. With `remote: false`,
- * a state kept in S3 stands as `remote`, left to the runtime input that reads S3.
- * @param {string} root @param {string} unit @param {ReadOptions} options
+ * After a run succeeded: the world is what these parts are now, under the token Nx hashed the
+ * task with. A run Nx did not hash (no matching pending token) records nothing, so the next one runs.
+ * @param {string} root @param {Mode} mode @param {string} unit @param {StateParts} parts
+ * @param {string | undefined} [taskHash] the hash Nx ran the task under (NX_TASK_HASH)
  */
-async function stateFingerprint(root, unit, options) {
-  const tokens = [];
-  for (const mode of MODES) tokens.push(`${mode}:${await stateToken(root, mode, unit, options)}`);
-  return tokens.join(' ');
-}
-
-/** The environment variable that carries a unit's fingerprint: `PUSHBUTTON_STATE_CORE_DEPLOY`. */
-const fingerprintVariable = (/** @type {string} */ unit) => `PUSHBUTTON_STATE_${unit.toUpperCase().replace(/-/g, '_')}`;
-
-/**
- * Writes a unit's record without vouching for it: the next fingerprint differs from the
- * one this run was cached under, so the next run runs the unit again (e.g. work pending).
- * @param {string} root @param {Mode} mode @param {string} unit @param {UnitRecord & Record<string, unknown>} record
- */
-function writeRecord(root, mode, unit, record) {
+async function recordState(root, mode, unit, parts, taskHash = process.env.NX_TASK_HASH) {
+  const pendingFile = join(root, paths.pendingTokenFile(mode, unit));
+  const pending = /** @type {PendingToken | undefined} */ (readJson(pendingFile));
+  rmSync(pendingFile, { force: true });
+  if (!taskHash || pending?.hash !== taskHash) return forgetState(root, mode, unit);
+  /** @type {StateRecord} */
+  const record = { token: pending.token, inputs: pending.inputs, parts, partsHash: await hashParts(root, parts) };
   writeFileAtomic(join(root, paths.recordFile(mode, unit)), JSON.stringify(record, null, 2) + '\n');
 }
 
-/**
- * Called after a unit's run succeeded: writes its record, and makes the state it describes
- * the one the current token stands for.
- * @param {string} root @param {Mode} mode @param {string} unit @param {UnitRecord & Record<string, unknown>} record
- */
-async function recordState(root, mode, unit, record) {
-  writeRecord(root, mode, unit, record);
-  const file = join(root, paths.stateTokenFile(mode, unit));
-  // Read in full (remote too), so never undefined.
-  const stateIdentity = /** @type {string} */ (await currentIdentity(root, mode, unit, {}));
-  const token = readTokenRecord(file)?.token ?? nextToken(undefined, root, mode, unit, stateIdentity);
-  writeTokenRecord(file, { token, stateIdentity });
-}
-
-module.exports = { stateToken, stateFingerprint, fingerprintVariable, recordState, writeRecord };
+module.exports = { hashWithToken, forgetState, recordState };

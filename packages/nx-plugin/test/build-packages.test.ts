@@ -21,6 +21,8 @@ for (const [file, key, field] of [['executors.json', 'executors', 'implementatio
   for (const [name, entry] of Object.entries(require(join(plugin, file))[key])) {
     if (typeof require(join(plugin, entry[field])).default !== 'function') throw new Error(name + ' exports no function');
     loaded.push(name);
+    if (entry.hasher && typeof require(join(plugin, entry.hasher)) !== 'function') throw new Error(name + "'s hasher is no function");
+    if (entry.hasher) loaded.push(name + ' hasher');
   }
 }
 if (!require(plugin).createNodesV2) throw new Error('no createNodesV2');
@@ -81,7 +83,9 @@ describe('the packages as published (tools/build-packages.mjs)', () => {
 
   it('loads every executor and generator in plain Node, without a transpiler', () => {
     const result = JSON.parse(runBuilt(LOAD_ALL));
-    expect(result.loaded).toEqual(expect.arrayContaining(['validate', 'synth', 'apply', 'destroy', 'effect', 'render', 'deliver', 'status', 'init', 'workflow', 'study']));
+    expect(result.loaded).toEqual(
+      expect.arrayContaining(['validate', 'synth', 'apply', 'apply hasher', 'destroy', 'effect', 'effect hasher', 'render', 'deliver', 'deliver hasher', 'status', 'init', 'workflow', 'study']),
+    );
     expect(result).toMatchObject({ transpilers: [], ts: false });
   });
 

@@ -3,7 +3,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createNodes, createNodesV2, preTasksExecution } from '../src/index';
+import { createNodes, createNodesV2 } from '../src/index';
 
 const WORKSPACE = join(__dirname, '../../..');
 const PLUGIN_DIR = join(__dirname, '..');
@@ -130,46 +130,24 @@ describe('project inference', () => {
     expect(JSON.stringify(targets!['core-render'].inputs)).not.toContain('templates/workflow');
   });
 
-  it('keys the apply on the synthesized Terraform, the facts it reads and the state fingerprint only', async () => {
+  it('keys the apply on the synthesized Terraform and the facts it reads only (its hasher adds the state token)', async () => {
     const { targets } = await infer();
     expect(targets!['network-apply'].inputs).toEqual([
       { dependentTasksOutputFiles: '**/*', transitive: false },
-      { env: 'PUSHBUTTON_STATE_NETWORK' },
       { externalDependencies: [] },
     ]);
     expect(targets!['network-apply'].outputs).toEqual(['{workspaceRoot}/.pushbutton/facts/{options.mode}/network.json']);
     expect(targets!['network-synth'].inputs).toContain('{projectRoot}/network.yaml');
   });
 
-  it('reads a state kept in S3 at hash time: the applies get a runtime input, the other units do not', async () => {
-    expect(JSON.stringify((await infer()).targets)).not.toContain('runtime');
-    const file = join(root, 'config/project.yaml');
-    writeFileSync(file, readFileSync(file, 'utf8').replace(/^  backend: local$/m, '  backend: s3\n  bucket: team-state'));
+  it("keys every target that changes the world on its state token, through its executor's hasher, and nothing else", async () => {
     const { targets } = await infer();
-    expect(targets!['network-apply'].inputs).toContainEqual({ env: 'PUSHBUTTON_STATE_NETWORK' });
-    expect(targets!['network-apply'].inputs).toContainEqual({ runtime: expect.stringMatching(/^node ".*bin\/state-fingerprint\.js" network$/) });
-    expect(JSON.stringify(targets!['core-deploy'].inputs)).not.toContain('runtime');
-  });
-
-  it('sets every effectful unit\'s state fingerprint before Nx hashes a task, and nothing without a project', async () => {
-    const names = ['NETWORK', 'CORE_ACCOUNT', 'CORE_ACCOUNT_LINK', 'CORE_DEVICES', 'CORE_DEPLOY', 'CORE_DELIVER', 'WORKFLOW', 'WORKFLOW_LAUNCH'].map((n) => `PUSHBUTTON_STATE_${n}`);
-    const context = { workspaceRoot: root, nxJsonConfiguration: {}, id: 'run', argv: [] };
-    const saved = { ...process.env };
-    try {
-      for (const name of names) delete process.env[name];
-      await preTasksExecution({}, context);
-      for (const name of names) expect(process.env[name], name).toMatch(/^live:[0-9a-f]{32} rehearse:[0-9a-f]{32}$/);
-      const first = names.map((name) => process.env[name]);
-      await preTasksExecution({}, context);
-      expect(names.map((name) => process.env[name])).toEqual(first);
-
-      for (const name of names) delete process.env[name];
-      rmSync(join(root, 'config/project.yaml'));
-      await preTasksExecution({}, context);
-      for (const name of names) expect(process.env[name], name).toBeUndefined();
-    } finally {
-      process.env = saved;
-    }
+    const executors = JSON.parse(readFileSync(join(__dirname, '../executors.json'), 'utf8')).executors;
+    const hashed = Object.entries(targets!).filter(([, t]) => executors[t.executor!.split(':')[1]]?.hasher).map(([name]) => name);
+    expect(hashed.sort()).toEqual(
+      ['core-account-apply', 'core-account-link', 'core-deliver', 'core-deploy', 'core-devices-apply', 'network-apply', 'workflow-apply', 'workflow-launch'].sort(),
+    );
+    expect(JSON.stringify(targets)).not.toMatch(/"(env|runtime)"/);
   });
 
   it('infers only the steps whose config file exists', async () => {

@@ -1,18 +1,20 @@
 import { mockClient } from 'aws-sdk-client-mock';
+import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { paths } from '../src/paths';
-import { recordState, stateFingerprint, stateToken, writeRecord } from '../src/state-token';
+import { forgetState, hashWithToken, recordState, StateParts } from '../src/state-token';
 
 // The module under test is CommonJS: mock the S3 client class it requires, not the ESM build.
 const requireCjs = createRequire(__filename);
 const { HeadObjectCommand, S3Client } = requireCjs('@aws-sdk/client-s3') as typeof import('@aws-sdk/client-s3');
 
-const STATE = '.pushbutton/somewhere/terraform.tfstate';
-const KEY = '.pushbutton/keys/device/private.pem.key';
+const STATE = '.pushbutton/live/network/terraform.tfstate';
+const KEY = '.pushbutton/keys/live/device/private.pem.key';
+const LOCAL: StateParts = { files: [STATE], present: [KEY] };
 let root: string;
 
 beforeEach(() => {
@@ -25,85 +27,133 @@ function write(file: string, content: string) {
   writeFileSync(join(root, file), content);
 }
 
-/** What Nx does on each run: hash the token, then (on a miss) run, which records the state it left. */
-async function run(mode: 'live' | 'rehearse', newState: string) {
-  const token = await stateToken(root, mode, 'network');
-  write(STATE, newState);
+const withToken = (inputs: string) => (token: string) => createHash('sha256').update(`${inputs}\n${token}`).digest('hex');
+
+/** What Nx does when it hashes the task: its inputs hash, with the unit's token. */
+const hashTask = (inputs: string, mode: 'live' | 'rehearse' = 'live', unit = 'network') => hashWithToken(root, mode, unit, inputs, withToken(inputs));
+
+/** A whole task as Nx runs it: hashed; on a miss, run (leaving `state`) and recorded under that hash. */
+async function provision(inputs: string, cache: Set<string>, parts: StateParts = LOCAL, mode: 'live' | 'rehearse' = 'live') {
+  const hash = await hashTask(inputs, mode);
+  if (cache.has(hash)) return 'hit';
+  forgetState(root, mode, 'network');
+  write(STATE, `state applied from ${inputs}`);
   write(KEY, 'a key');
-  await recordState(root, mode, 'network', { files: [STATE], present: [KEY] });
-  return token;
+  await recordState(root, mode, 'network', parts, hash);
+  cache.add(hash);
+  return 'ran';
 }
 
-describe.each(['live', 'rehearse'] as const)('the %s state fingerprint', (mode) => {
-  it("stays the same across Pushbutton's own runs, so the next run is a cache hit", async () => {
-    const first = await run(mode, 'state after the first apply');
-    expect(await stateToken(root, mode, 'network')).toBe(first);
-    expect(await run(mode, 'state after a no-op apply')).toBe(first);
-    expect(await stateToken(root, mode, 'network')).toBe(first);
+describe('a unit cached on its inputs and its state token', () => {
+  it('is a cache hit when nothing changed (A then A)', async () => {
+    const cache = new Set<string>();
+    expect(await provision('A', cache)).toBe('ran');
+    expect(await provision('A', cache)).toBe('hit');
+    expect(await provision('A', cache)).toBe('hit');
   });
 
-  it('changes when the state vanishes, and again each time it vanishes', async () => {
-    const first = await run(mode, 'applied');
-    rmSync(join(root, STATE));
-    const afterDelete = await stateToken(root, mode, 'network');
-    expect(afterDelete).not.toBe(first);
-    await run(mode, 'applied');
-    rmSync(join(root, STATE));
-    const afterSecondDelete = await stateToken(root, mode, 'network');
-    expect(new Set([first, afterDelete, afterSecondDelete]).size).toBe(3);
+  it('runs again when config returns to an earlier value (A, B, then A), and is a hit on the re-run after it', async () => {
+    const cache = new Set<string>();
+    expect(await provision('A', cache)).toBe('ran');
+    expect(await provision('B', cache)).toBe('ran');
+    expect(await provision('A', cache)).toBe('ran');
+    expect(await provision('A', cache)).toBe('hit');
+    expect(await provision('B', cache)).toBe('ran');
   });
 
-  it('changes when the state changed outside Pushbutton, or a file that must exist is gone', async () => {
-    const first = await run(mode, 'applied');
-    write(STATE, 'changed by hand');
-    const changed = await stateToken(root, mode, 'network');
-    expect(changed).not.toBe(first);
-    expect(await stateToken(root, mode, 'network')).toBe(changed);
-    rmSync(join(root, KEY));
-    expect(await stateToken(root, mode, 'network')).not.toBe(changed);
+  it.each([
+    ['the record is gone', () => rmSync(join(root, paths.recordFile('live', 'network')))],
+    ['the whole unit folder is gone', () => rmSync(join(root, '.pushbutton/live/network'), { recursive: true })],
+    ['the record is damaged', () => write(paths.recordFile('live', 'network'), '{ "token": ')],
+    ['the state was changed by hand', () => write(STATE, 'changed by hand')],
+    ['a key the state relies on is gone', () => rmSync(join(root, KEY))],
+    ['the unit was destroyed', () => forgetState(root, 'live', 'network')],
+  ])('runs again, under a token no earlier run used, when %s', async (_, lose) => {
+    const cache = new Set<string>();
+    await provision('A', cache);
+    await provision('B', cache);
+    await provision('A', cache);
+    lose();
+    expect(await provision('A', cache)).toBe('ran');
+    expect(await provision('A', cache)).toBe('hit');
+    lose();
+    expect(await provision('B', cache)).toBe('ran');
   });
 
-  it('changes, and does not fail, when the record of the last run is damaged', async () => {
-    const first = await run(mode, 'applied');
-    write(paths.recordFile(mode, 'network'), '{ "files": [');
-    const damaged = await stateToken(root, mode, 'network');
-    expect(damaged).not.toBe(first);
-    expect(await stateFingerprint(root, 'network', { remote: false })).toContain(`${mode}:${damaged}`);
+  it('starts from a token of its own in every clone, so a shared cache holds no hit for a new clone', async () => {
+    const cache = new Set<string>();
+    await provision('A', cache);
+    rmSync(join(root, '.pushbutton'), { recursive: true });
+    const hashes = new Set([await hashTask('A'), await hashTask('A'), await hashTask('A')]);
+    expect(hashes.size).toBe(3);
+    for (const hash of hashes) expect(cache.has(hash)).toBe(false);
   });
 
-  it('changes when the record of the last run is gone', async () => {
-    const first = await run(mode, 'applied');
-    rmSync(join(root, paths.recordFile(mode, 'network')));
-    expect(await stateToken(root, mode, 'network')).not.toBe(first);
+  it('records nothing for a run Nx did not hash that way, so the next run runs', async () => {
+    const cache = new Set<string>();
+    await provision('A', cache);
+    await hashTask('A');
+    await recordState(root, 'live', 'network', LOCAL, 'a hash from another run');
+    expect(await provision('A', cache)).toBe('ran');
+    await hashTask('A');
+    await recordState(root, 'live', 'network', LOCAL, undefined);
+    expect(await provision('A', cache)).toBe('ran');
   });
-});
 
-it('keeps the live and rehearsal fingerprints apart', async () => {
-  const live = await run('live', 'live state');
-  const rehearsal = await stateToken(root, 'rehearse', 'network');
-  await recordState(root, 'rehearse', 'network', { files: ['.pushbutton/rehearsed.json'] });
-  expect(await stateToken(root, 'live', 'network')).toBe(live);
-  expect(await stateToken(root, 'rehearse', 'network')).toBe(rehearsal);
-  write('.pushbutton/rehearsed.json', 'changed');
-  expect(await stateToken(root, 'rehearse', 'network')).not.toBe(rehearsal);
-  expect(await stateToken(root, 'live', 'network')).toBe(live);
+  it('runs again after a run that failed or was killed before it recorded (the record is forgotten first)', async () => {
+    const cache = new Set<string>();
+    await provision('A', cache);
+    await hashTask('B');
+    forgetState(root, 'live', 'network'); // the run of B starts, then dies half-way
+    write(STATE, 'half of B');
+    expect(await provision('A', cache)).toBe('ran');
+  });
+
+  it('keeps the live and rehearsal tokens apart', async () => {
+    const cache = new Set<string>();
+    const rehearsed: StateParts = { files: ['.pushbutton/rehearse/network/rehearsal-state.json'] };
+    expect(await provision('A', cache, LOCAL, 'live')).toBe('ran');
+    expect(await provision('A', cache, rehearsed, 'rehearse')).toBe('ran');
+    write('.pushbutton/rehearse/network/rehearsal-state.json', 'changed');
+    expect(await provision('A', cache, LOCAL, 'live')).toBe('hit');
+    expect(await provision('A', cache, rehearsed, 'rehearse')).toBe('ran');
+  });
 });
 
 describe('a state kept in S3', () => {
   const s3 = mockClient(S3Client);
+  const REMOTE: StateParts = { s3: { bucket: 'team-state', key: 'pushbutton/network.tfstate', region: 'eu-west-1' } };
   afterEach(() => s3.reset());
-  beforeEach(() => writeRecord(root, 'live', 'network', { s3: { bucket: 'team-state', key: 'pushbutton/network.tfstate' } }));
 
-  it('is left to the runtime input unless asked to read it', async () => {
-    expect(await stateFingerprint(root, 'network', { remote: false })).toMatch(/^live:remote rehearse:[0-9a-f]{32}$/);
-    expect(s3.calls()).toHaveLength(0);
+  // HeadObject's ETag is a quoted entity tag, VersionId an opaque string
+  // (https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html#API_HeadObject_ResponseSyntax).
+  it("is identified by the object's ETag and version: a change by anyone else makes the apply run", async () => {
+    s3.on(HeadObjectCommand, { Bucket: 'team-state', Key: 'pushbutton/network.tfstate' }).resolves({
+      ETag: '"9b2cf535f27731c974343645a3985328"',
+      VersionId: '3HL4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY',
+    });
+    const cache = new Set<string>();
+    expect(await provision('A', cache, REMOTE)).toBe('ran');
+    expect(await provision('A', cache, REMOTE)).toBe('hit');
+    s3.on(HeadObjectCommand).resolves({ ETag: '"d41d8cd98f00b204e9800998ecf8427e"', VersionId: 'Xyw8Q9rE0vZ5w1yQ3n7sTgWn8yq.6sHb' });
+    expect(await provision('A', cache, REMOTE)).toBe('ran');
+    expect(await provision('A', cache, REMOTE)).toBe('hit');
   });
 
-  it('is identified by the object\'s ETag and version: a change by anyone else changes the token', async () => {
-    s3.on(HeadObjectCommand, { Bucket: 'team-state', Key: 'pushbutton/network.tfstate' }).resolves({ ETag: '"a"', VersionId: '1' });
-    const first = await stateFingerprint(root, 'network', { remote: true });
-    expect(await stateFingerprint(root, 'network', { remote: true })).toBe(first);
-    s3.on(HeadObjectCommand).resolves({ ETag: '"b"', VersionId: '2' });
-    expect(await stateFingerprint(root, 'network', { remote: true })).not.toBe(first);
+  it('runs, and restores no old entry, in a fresh clone with no record of it', async () => {
+    s3.on(HeadObjectCommand).resolves({ ETag: '"9b2cf535f27731c974343645a3985328"', VersionId: '1' });
+    const cache = new Set<string>();
+    await provision('A', cache, REMOTE);
+    rmSync(join(root, '.pushbutton'), { recursive: true });
+    expect(await provision('A', cache, REMOTE)).toBe('ran');
+  });
+
+  it('runs when the object cannot be read (the run reports why)', async () => {
+    s3.on(HeadObjectCommand).resolves({ ETag: '"a"' });
+    const cache = new Set<string>();
+    await provision('A', cache, REMOTE);
+    s3.on(HeadObjectCommand).rejects(Object.assign(new Error('Access Denied'), { name: 'AccessDenied' }));
+    expect(await provision('A', cache, REMOTE)).toBe('ran');
+    expect(await provision('A', cache, REMOTE)).toBe('ran');
   });
 });

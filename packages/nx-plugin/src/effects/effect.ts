@@ -2,6 +2,7 @@
 // match the config idempotently (it reads first and changes only what differs), says in a
 // rehearsal what it would do without calling AWS, and undoes itself on destroy.
 import type { Settings } from '@pushbutton/stacks';
+import type { StateParts } from '../state-token';
 import type { Mode } from '../terraform/preflight';
 
 export type FactValues = Record<string, unknown>;
@@ -36,6 +37,8 @@ export interface Effect {
   rehearse(ctx: EffectContext): EffectResult;
   /** Undoes apply; safe to call when there is nothing to undo. */
   destroy(ctx: EffectContext): Promise<void>;
+  /** What the effect's world is locally, where it keeps one (a rehearsal's record of planned cases). */
+  stateParts?(ctx: EffectContext): StateParts;
 }
 
 export interface ReportOptions {

@@ -4,7 +4,7 @@
 // Workers upload their results and terminate themselves; the next provision starts the cases
 // that waited for capacity.
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import type { _InstanceType, EC2Client, Instance, InstanceStateName, Tag } from '@aws-sdk/client-ec2';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { ProjectSettings } from '@pushbutton/stacks';
@@ -261,6 +261,10 @@ export const workflowLaunch: Effect = {
 
     const facts: WorkflowLaunchFacts = { cases: cases.length, launched: startNow.map((c) => c.id), running: 0, finished: 0, waiting: waiting.length };
     return { facts, pending: [] };
+  },
+
+  stateParts(ctx) {
+    return ctx.mode === 'rehearse' ? { files: [relative(ctx.workspaceRoot, plannedCasesFile(ctx.workspaceRoot))] } : {};
   },
 
   // Workers still shutting down would make the stack's teardown fail on their security group and instance profile.

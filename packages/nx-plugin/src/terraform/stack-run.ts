@@ -6,7 +6,7 @@ import { factsAsVariables, writeFacts } from '../facts';
 import { writeFileAtomic } from '../fs-atomic';
 import { DeviceKey, ensureDeviceKey } from '../keys';
 import { paths } from '../paths';
-import { recordState } from '../state-token';
+import { forgetState, recordState } from '../state-token';
 import type { Mode } from './preflight';
 import { REHEARSAL_OVERRIDE_FILE, REHEARSAL_TEST_FILE, rehearsalCollector, rehearsalOverride, rehearsalTestFile } from './rehearsal';
 import type { SynthesizedStack } from './synthesized-stack';
@@ -80,8 +80,8 @@ function prepareWorkDir(run: StackRun): { dir: string; keys: DeviceKey[] } {
   return { dir, keys: Object.values(keys) };
 }
 
-/** What the state token of the stack stands for: its state, and the device keys behind its certificates. */
-function stateRecord(run: StackRun, keys: DeviceKey[]) {
+/** What the stack's world is locally: its state, and the device keys behind its certificates. */
+function stateParts(run: StackRun, keys: DeviceKey[]) {
   const relative = (file: string) => file.slice(run.workspaceRoot.length + 1);
   const keyFiles = { files: keys.map((k) => relative(k.csrFile)), present: keys.map((k) => relative(k.keyFile)) };
   if (run.mode === 'rehearse') return { ...keyFiles, files: [paths.rehearsalStateFile(run.stack.name), ...keyFiles.files] };
@@ -143,9 +143,10 @@ async function applyRehearsal(run: StackRun, dir: string): Promise<Omit<ApplyRes
 
 /** Applies the stack (or rehearses it), then hands on its facts. */
 export async function applyStack(run: StackRun): Promise<ApplyResult> {
+  forgetState(run.workspaceRoot, run.mode, run.stack.name);
   const { dir, keys } = prepareWorkDir(run);
   const result = run.mode === 'live' ? await applyLive(run, dir) : await applyRehearsal(run, dir);
-  await recordState(run.workspaceRoot, run.mode, run.stack.name, stateRecord(run, keys));
+  await recordState(run.workspaceRoot, run.mode, run.stack.name, stateParts(run, keys));
   const factsFile = writeFacts(run.workspaceRoot, {
     unit: run.stack.name,
     mode: run.mode,

@@ -47,7 +47,25 @@ export class TempWorkspace {
   /** A copy in a new folder under `parent`. */
   static create(parent = tmpdir()): TempWorkspace {
     const base = mkdtempSync(join(parent, 'pushbutton-e2e-'));
-    const root = join(base, 'workspace');
+    const ws = new TempWorkspace(join(base, 'workspace'), join(base, 'nx-cache'));
+    ws.cloneHere();
+    return ws;
+  }
+
+  /** A fresh clone in place of this one, at the same path, sharing its Nx cache folder. */
+  recloneAtSamePath(): void {
+    rmSync(this.root, { recursive: true, force: true });
+    this.cloneHere();
+  }
+
+  /** `git clean -fdx` (Nx's cache is outside, and stays), then node_modules back as `npm ci` would make it. */
+  gitCleanAndReinstall(): void {
+    this.git('clean', '-fdxq');
+    linkNodeModules(this.root);
+  }
+
+  private cloneHere(): void {
+    const root = this.root;
     const files = git(WORKSPACE, 'ls-files', '-z', '--cached', '--others', '--exclude-standard').split('\0').filter(Boolean);
     for (const file of files) {
       if (!existsSync(join(WORKSPACE, file))) continue; // deleted, not yet committed
@@ -58,10 +76,12 @@ export class TempWorkspace {
     git(root, 'init', '-q', '-b', 'main');
     git(root, 'add', '-A');
     git(root, 'commit', '-qm', 'base');
-    return new TempWorkspace(root, join(base, 'nx-cache'));
   }
 
-  /** The environment of a user with no AWS credentials, an isolated Nx cache and no daemon. */
+  /**
+   * The environment of a user with no AWS credentials and no daemon, with Nx's cache and its
+   * database outside the clone, as Nx 23 keeps them per user: `git clean` and a new clone keep them.
+   */
   env(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
     const env: NodeJS.ProcessEnv = {};
     for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('AWS_') && !key.startsWith('NX_')) env[key] = value;
@@ -71,6 +91,7 @@ export class TempWorkspace {
       NX_NO_CLOUD: 'true',
       NX_TUI: 'false',
       NX_CACHE_DIRECTORY: this.cacheDir,
+      NX_WORKSPACE_DATA_DIRECTORY: join(dirname(this.cacheDir), 'nx-workspace-data'),
       AWS_EC2_METADATA_DISABLED: 'true',
       AWS_CONFIG_FILE: join(this.root, '.no-aws-config'),
       AWS_SHARED_CREDENTIALS_FILE: join(this.root, '.no-aws-credentials'),

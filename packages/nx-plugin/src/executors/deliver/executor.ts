@@ -5,7 +5,7 @@ import { deliverBundle, runCommand } from '../../bundles/deliver-bundle';
 import { packBundle } from '../../bundles/pack-bundle';
 import { writeFacts } from '../../facts';
 import { formatFacts } from '../../report';
-import { recordState } from '../../state-token';
+import { forgetState, recordState } from '../../state-token';
 import type { Mode } from '../../terraform/preflight';
 import { runExecutor } from '../run-executor';
 import { unitContext } from '../unit-context';
@@ -33,6 +33,7 @@ export default async function deliverExecutor(options: DeliverExecutorOptions, c
     const plan = DELIVERY_PLANS[options.unit];
     if (!plan) throw new Error(`No delivery plan is registered for unit ${options.unit}`);
     const bundles = plan(settings, root, options.mode);
+    forgetState(root, options.mode, options.unit);
     for (const bundle of bundles) {
       await packBundle({ ...bundle, outFile: bundle.bundleFile });
       await handOver(bundle, options.mode, root);

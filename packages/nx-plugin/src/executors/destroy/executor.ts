@@ -1,9 +1,10 @@
 import type { ExecutorContext } from '@nx/devkit';
 import { readdirSync, rmSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { EFFECTS } from '../../effects';
 import { readFacts, removeFacts } from '../../facts';
 import { paths } from '../../paths';
+import { forgetState } from '../../state-token';
 import { awsPreflight, Mode, preflight } from '../../terraform/preflight';
 import { certifiedDevices, destroyStack } from '../../terraform/stack-run';
 import { SynthesizedStack } from '../../terraform/synthesized-stack';
@@ -52,11 +53,9 @@ function readdirSafe(dir: string): string[] {
   }
 }
 
-/** Whatever an effect's rehearsal recorded (e.g. the cases it planned), but the token that keys its cache. */
+/** Whatever an effect's rehearsal recorded (e.g. the cases it planned). */
 function forgetRehearsal(root: string, unit: string): void {
-  const dir = join(root, paths.workDir('rehearse', unit));
-  const token = basename(paths.stateTokenFile('rehearse', unit));
-  for (const file of readdirSafe(dir).filter((f) => f !== token)) rmSync(join(dir, file), { recursive: true, force: true });
+  rmSync(join(root, paths.workDir('rehearse', unit)), { recursive: true, force: true });
 }
 
 async function undoEffect(options: DestroyExecutorOptions, context: ExecutorContext): Promise<string> {
@@ -78,7 +77,7 @@ export default async function destroyExecutor(options: DestroyExecutorOptions, c
     const outcome = unit.kind === 'stack' ? await destroyTerraformStack(options, context.root) : await undoEffect(options, context);
     removeFacts(context.root, options.mode, options.unit);
     // Whatever the unit left is gone: the next provision must run it again.
-    rmSync(join(context.root, paths.recordFile(options.mode, options.unit)), { force: true });
+    forgetState(context.root, options.mode, options.unit);
     console.log(`\n${options.unit}: ${outcome}`);
   });
 }

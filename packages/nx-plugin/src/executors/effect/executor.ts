@@ -2,7 +2,7 @@ import type { ExecutorContext } from '@nx/devkit';
 import { EFFECTS } from '../../effects';
 import { writeFacts } from '../../facts';
 import { formatFacts } from '../../report';
-import { recordState, writeRecord } from '../../state-token';
+import { forgetState, recordState } from '../../state-token';
 import { awsPreflight, Mode } from '../../terraform/preflight';
 import { runExecutor } from '../run-executor';
 import { unitContext } from '../unit-context';
@@ -18,13 +18,13 @@ export default async function effectExecutor(options: EffectExecutorOptions, con
     const effect = EFFECTS[options.unit];
     if (!effect) throw new Error(`No effect is registered for unit ${options.unit}`);
     if (options.mode === 'live') await awsPreflight(`run ${options.unit}`, effectContext.region);
+    forgetState(root, options.mode, options.unit);
     const result = options.mode === 'live' ? await effect.apply(effectContext) : effect.rehearse(effectContext);
     const factsFile = writeFacts(root, { unit: options.unit, mode: options.mode, rehearsal: options.mode === 'rehearse', values: result.facts });
     if (result.pending.length) {
-      writeRecord(root, options.mode, options.unit, { facts: result.facts, pending: result.pending, at: new Date().toISOString() });
       console.log(`\nNot done yet; the next provision runs ${options.unit} again:\n${result.pending.map((p) => `  - ${p}`).join('\n')}`);
     } else {
-      await recordState(root, options.mode, options.unit, { facts: result.facts });
+      await recordState(root, options.mode, options.unit, effect.stateParts?.(effectContext) ?? {});
     }
     console.log(`\n${formatFacts(result.facts)}\n\nFacts${options.mode === 'rehearse' ? ' (mock values)' : ''}: ${factsFile}`);
   });
