@@ -27,6 +27,8 @@ const { paths } = require('./paths');
  * @property {string[]} [files] files whose content is part of the state
  * @property {string[]} [present] files that only need to exist (private keys: never read here)
  * @property {{ bucket: string, key: string, region?: string }} [s3] a Terraform state kept in S3
+ * @property {{ id: string, region: string }} [account] the AWS account a live run changed
+ * @property {{ region: string, thingNames: string[] }} [greengrassCores] core devices, by what Greengrass says they run
  */
 /**
  * @typedef {object} StateRecord
@@ -72,12 +74,63 @@ async function s3ObjectHash({ bucket, key, region }) {
   }
 }
 
+/** @type {Map<string, Promise<string>>} */
+const accountsByRegion = new Map();
+
+/** The account the current credentials belong to, asked of STS once per process. @param {string} region */
+function currentAccount(region) {
+  if (!accountsByRegion.has(region)) {
+    accountsByRegion.set(region, (async () => {
+      const { STSClient, GetCallerIdentityCommand } = require('@aws-sdk/client-sts');
+      const client = new STSClient({ region, maxAttempts: 2 });
+      try {
+        return `account:${(await client.send(new GetCallerIdentityCommand({}))).Account}`;
+      } catch {
+        return `account-unknown:${freshToken()}`;
+      } finally {
+        client.destroy();
+      }
+    })());
+  }
+  return /** @type {Promise<string>} */ (accountsByRegion.get(region));
+}
+
+/**
+ * What each core device runs, as Greengrass reports it (root components and versions): a core that
+ * was reinstalled has lost its components, so the deployment must be sent again.
+ * @param {{ region: string, thingNames: string[] }} cores
+ */
+async function installedComponents({ region, thingNames }) {
+  const { GreengrassV2Client, paginateListInstalledComponents } = require('@aws-sdk/client-greengrassv2');
+  const client = new GreengrassV2Client({ region, maxAttempts: 3 });
+  const lines = [];
+  try {
+    for (const coreDeviceThingName of thingNames) {
+      const components = [];
+      try {
+        for await (const page of paginateListInstalledComponents({ client }, { coreDeviceThingName, topologyFilter: 'ROOT' })) {
+          for (const c of page.installedComponents ?? []) components.push(`${c.componentName}@${c.componentVersion}`);
+        }
+        lines.push(`core ${coreDeviceThingName} ${components.sort().join(' ')}`);
+      } catch (error) {
+        const name = /** @type {{ name?: string }} */ (error).name;
+        lines.push(`core ${coreDeviceThingName} ${name === 'ResourceNotFoundException' ? 'not registered' : `unreadable:${freshToken()}`}`);
+      }
+    }
+  } finally {
+    client.destroy();
+  }
+  return lines.join('\n');
+}
+
 /** A hash of what the parts are now. @param {string} root @param {StateParts} parts */
 async function hashParts(root, parts) {
   const lines = [];
   for (const file of parts.files ?? []) lines.push(`${file} ${existsSync(join(root, file)) ? sha256(readFileSync(join(root, file))) : 'absent'}`);
   for (const file of parts.present ?? []) lines.push(`${file} ${existsSync(join(root, file)) ? 'present' : 'absent'}`);
+  if (parts.account) lines.push(await currentAccount(parts.account.region));
   if (parts.s3) lines.push(await s3ObjectHash(parts.s3));
+  if (parts.greengrassCores) lines.push(await installedComponents(parts.greengrassCores));
   return sha256(lines.join('\n'));
 }
 

@@ -66,14 +66,6 @@ const STEPS = [
         readsFactsOf: ['core-account'],
       },
       {
-        name: 'core-deploy',
-        kind: 'effect',
-        summary: 'associate client devices with their core, and deploy the configured components to every core',
-        readsFactsOf: ['core-devices'],
-        // Client device auth needs the Greengrass service role associated first.
-        after: ['core-account-link'],
-      },
-      {
         name: 'core-render',
         kind: 'render',
         summary: 'per core device the Greengrass config.yaml, install and uninstall scripts and README; per client device its discovery script',
@@ -85,6 +77,15 @@ const STEPS = [
         summary: 'pack each device bundle with its key (0600); copy and install it over ssh where a host is configured, else print the commands',
         readsFactsOf: [],
         after: ['core-render'],
+      },
+      {
+        name: 'core-deploy',
+        kind: 'effect',
+        summary: 'associate client devices with their core, and deploy the configured components to every core',
+        readsFactsOf: ['core-devices'],
+        // Client device auth needs the Greengrass service role associated first. After the delivery,
+        // so a core the delivery (re)installed gets the deployment, and a reinstall is seen in the same run.
+        after: ['core-account-link', 'core-deliver'],
       },
     ],
     reports: [

@@ -56,7 +56,7 @@ describe('the shipped config', () => {
     expect(core?.clientDevices).toEqual({
       'lab-sensor': { name: 'lab-sensor', thingName: 'pushbutton-demo-lab-sensor', coreDevice: 'lab-gateway', topic: 'lab/sensors/lab-sensor' },
     });
-    expect(core?.greengrass).toEqual({ nucleusVersion: '2.16.1', rootPath: '/greengrass/v2', componentUser: 'ggc_user', componentGroup: 'ggc_group' });
+    expect(core?.greengrass).toEqual({ nucleusVersion: '2.16.1', rootPath: '/greengrass/v2', componentUser: 'ggc_user', componentGroup: 'ggc_group', port443: false });
   });
 
   it('resolves ingress ports and the S3 backend defaults', () => {
@@ -83,6 +83,9 @@ const ingress = (rule: string) => ['network.yaml', 'ingress: {}', `ingress:\n  l
 const badConfigs: [string, readonly [string, string | RegExp, string], string | RegExp][] = [
   ['an uppercase project name', ['project.yaml', 'name: pushbutton-demo', 'name: Pushbutton_Demo'],
     'config/project.yaml:5:7 name: expected 3 to 32 lowercase letters, digits or hyphens, starting with a letter and not ending with a hyphen; found "Pushbutton_Demo"'],
+  // The provider's bucket_prefix limit (37) less "-results-": AWS would refuse it at plan time otherwise.
+  ['a project name too long for the results bucket', ['project.yaml', 'name: pushbutton-demo', 'name: pushbutton-genomics-lab-basel'],
+    'config/project.yaml:5:7 name: expected a name of at most 28 characters with the workflow step: the results bucket\'s name prefix "<name>-results-" may be at most 37 characters (S3\'s 63, less the 26 Terraform appends); found "pushbutton-genomics-lab-basel" (29 characters)'],
   ['a region that is not a region name', ['project.yaml', 'region: us-west-2', 'region: Oregon'],
     'config/project.yaml:6:9 region: expected an AWS region name such as us-west-2 or eu-central-1; found "Oregon"'],
   ['a misspelt key', ['project.yaml', /^tags:/m, 'tgas:'],
@@ -128,15 +131,15 @@ const badConfigs: [string, readonly [string, string | RegExp, string], string | 
   ['a file that is a list', ['network.yaml', /^vpcCidr[\s\S]*$/m, '- 10.20.0.0/16\n'],
     'config/network.yaml:4:1 (top level): expected a mapping; found a list'],
   ['a client device of a core that does not exist', ['core.yaml', 'coreDevice: lab-gateway', 'coreDevice: lab-gatway'],
-    'config/core.yaml:21:17 clientDevices.lab-sensor.coreDevice: expected one of the core devices: lab-gateway; found "lab-gatway"'],
+    'config/core.yaml:22:17 clientDevices.lab-sensor.coreDevice: expected one of the core devices: lab-gateway; found "lab-gatway"'],
   ['a client device named like a core device', ['core.yaml', /^  lab-sensor:/m, '  lab-gateway:'],
-    'config/core.yaml:20:3 clientDevices.lab-gateway: expected a name no core device has (both become IoT things); found "lab-gateway"'],
+    'config/core.yaml:21:3 clientDevices.lab-gateway: expected a name no core device has (both become IoT things); found "lab-gateway"'],
   ['a missing client device auth component', ['core.yaml', /^  aws\.greengrass\.clientdevices\.Auth: .*\n/m, ''],
-    'config/core.yaml:26:3 components: expected a version for aws.greengrass.clientdevices.Auth (client device auth); found none'],
+    'config/core.yaml:27:3 components: expected a version for aws.greengrass.clientdevices.Auth (client device auth); found none'],
   ['no MQTT broker', ['core.yaml', 'aws.greengrass.clientdevices.mqtt.Moquette', 'aws.greengrass.Nucleus'],
-    'config/core.yaml:26:3 components: expected an MQTT broker: a version for aws.greengrass.clientdevices.mqtt.Moquette or aws.greengrass.clientdevices.mqtt.EMQX; found none'],
+    'config/core.yaml:27:3 components: expected an MQTT broker: a version for aws.greengrass.clientdevices.mqtt.Moquette or aws.greengrass.clientdevices.mqtt.EMQX; found none'],
   ['an ssh host without a user', ['core.yaml', '# host: pi@192.0.2.10', 'host: 192.0.2.10'],
-    'config/core.yaml:15:11 coreDevices.lab-gateway.host: expected user@host, such as pi@192.0.2.10; found "192.0.2.10"'],
+    'config/core.yaml:16:11 coreDevices.lab-gateway.host: expected user@host, such as pi@192.0.2.10; found "192.0.2.10"'],
   ['a nucleus version that is not a version', ['core.yaml', 'nucleusVersion: 2.16.1', 'nucleusVersion: latest'],
     'config/core.yaml:5:19 greengrass.nucleusVersion: expected a version such as 2.16.1; found "latest"'],
   ['a relative root path', ['core.yaml', 'rootPath: /greengrass/v2', 'rootPath: greengrass/v2'],
@@ -160,7 +163,7 @@ const badConfigs: [string, readonly [string, string | RegExp, string], string | 
   ['a timeout of zero minutes', ['workflows.yaml', /^    timeoutMinutes: 240$/m, '    timeoutMinutes: 0'],
     'config/workflows.yaml:40:21 workflows.read_filtering.timeoutMinutes: expected a number >= 1; found 0'],
   ['a topic with a wildcard', ['core.yaml', 'topic: lab/sensors/lab-sensor', 'topic: lab/sensors/#'],
-    'config/core.yaml:22:12 clientDevices.lab-sensor.topic: expected an MQTT topic of letters, digits and / _ - . without wildcards, such as lab/sensors/one; found "lab/sensors/#"'],
+    'config/core.yaml:23:12 clientDevices.lab-sensor.topic: expected an MQTT topic of letters, digits and / _ - . without wildcards, such as lab/sensors/one; found "lab/sensors/#"'],
 ];
 
 describe('a bad config is rejected with its file, line, key, what was expected and what was found', () => {
@@ -182,6 +185,15 @@ describe('a bad config is rejected with its file, line, key, what was expected a
       'config/network.yaml ingress.lab',
       'config/network.yaml subnet.cidr',
     ]);
+  });
+
+  it('takes a name of 28 characters with the workflow step, and of 32 without it', () => {
+    edit('project.yaml', 'name: pushbutton-demo', 'name: pushbutton-genomics-lab-bern');
+    expect(loadConfig(root, 'config').project.name).toHaveLength(28);
+    edit('project.yaml', 'name: pushbutton-genomics-lab-bern', 'name: pushbutton-genomics-lab-lausanne');
+    expect(configError().issues.map((i) => i.key)).toEqual(['name']);
+    rmSync(join(root, 'config/workflows.yaml'));
+    expect(loadConfig(root, 'config').project.name).toHaveLength(32);
   });
 
   it('says which file is missing', () => {

@@ -43,10 +43,10 @@ describe('project inference', () => {
       'core-devices-synth',
       'core-devices-apply',
       'core-devices-destroy',
-      'core-deploy',
-      'core-deploy-destroy',
       'core-render',
       'core-deliver',
+      'core-deploy',
+      'core-deploy-destroy',
       'core-status',
       'workflow-synth',
       'workflow-apply',
@@ -92,7 +92,8 @@ describe('project inference', () => {
     // The core step reads no network facts, so the two provision in parallel.
     expect(targets!['core-account-apply'].dependsOn).toEqual(['core-account-synth']);
     expect(targets!['core-devices-apply'].dependsOn).toEqual(['core-devices-synth', 'core-account-apply']);
-    expect(targets!['core-deploy'].dependsOn).toEqual(['validate', 'core-devices-apply', 'core-account-link']);
+    // After the delivery: a core it (re)installed gets the deployment in the same run.
+    expect(targets!['core-deploy'].dependsOn).toEqual(['validate', 'core-devices-apply', 'core-account-link', 'core-deliver']);
     expect(targets!['core-deliver'].dependsOn).toEqual(['validate', 'core-render']);
     // The workflow step reads the network's facts (subnet, security group), so it waits for it.
     expect(targets!['workflow-apply'].dependsOn).toEqual(['workflow-synth', 'network-apply']);
@@ -102,9 +103,9 @@ describe('project inference', () => {
       'core-account-apply',
       'core-account-link',
       'core-devices-apply',
-      'core-deploy',
       'core-render',
       'core-deliver',
+      'core-deploy',
       'workflow-apply',
       'workflow-render',
       'workflow-launch',

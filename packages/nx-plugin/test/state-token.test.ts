@@ -4,13 +4,15 @@ import { createRequire } from 'node:module';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { paths } from '../src/paths';
 import { forgetState, hashWithToken, recordState, StateParts } from '../src/state-token';
 
 // The module under test is CommonJS: mock the S3 client class it requires, not the ESM build.
 const requireCjs = createRequire(__filename);
 const { HeadObjectCommand, S3Client } = requireCjs('@aws-sdk/client-s3') as typeof import('@aws-sdk/client-s3');
+const { GetCallerIdentityCommand, STSClient } = requireCjs('@aws-sdk/client-sts') as typeof import('@aws-sdk/client-sts');
+const { GreengrassV2Client, ListInstalledComponentsCommand } = requireCjs('@aws-sdk/client-greengrassv2') as typeof import('@aws-sdk/client-greengrassv2');
 
 const STATE = '.pushbutton/live/network/terraform.tfstate';
 const KEY = '.pushbutton/keys/live/device/private.pem.key';
@@ -155,5 +157,50 @@ describe('a state kept in S3', () => {
     s3.on(HeadObjectCommand).rejects(Object.assign(new Error('Access Denied'), { name: 'AccessDenied' }));
     expect(await provision('A', cache, REMOTE)).toBe('ran');
     expect(await provision('A', cache, REMOTE)).toBe('ran');
+  });
+});
+
+describe('a live run, in the account it changed', () => {
+  const sts = mockClient(STSClient);
+  afterEach(() => sts.reset());
+  // GetCallerIdentity's response (https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html).
+  const caller = (account: string) => ({ UserId: 'AIDASAMPLEUSERID', Account: account, Arn: `arn:aws:iam::${account}:user/lab` });
+
+  it('runs again with credentials of another account, and never reuses an entry of the first', async () => {
+    const parts: StateParts = { ...LOCAL, account: { id: '111122223333', region: 'eu-west-1' } };
+    sts.on(GetCallerIdentityCommand).resolves(caller('111122223333'));
+    const cache = new Set<string>();
+    expect(await provision('A', cache, parts)).toBe('ran');
+    expect(await provision('A', cache, parts)).toBe('hit');
+    // Each process asks STS once: a new Nx run is a new process, as these module reloads stand for.
+    vi.resetModules();
+    const { hashWithToken: hashAgain } = await import('../src/state-token');
+    sts.on(GetCallerIdentityCommand).resolves(caller('444455556666'));
+    expect(cache.has(await hashAgain(root, 'live', 'network', 'A', withToken('A')))).toBe(false);
+  });
+});
+
+describe('core devices, by what Greengrass says they run', () => {
+  const greengrass = mockClient(GreengrassV2Client);
+  afterEach(() => greengrass.reset());
+  const CORES: StateParts = { greengrassCores: { region: 'eu-west-1', thingNames: ['lab-gateway'] } };
+  // InstalledComponent, as ListInstalledComponents returns it (Greengrass V2 API reference).
+  const running = (components: Record<string, string>) => ({
+    installedComponents: Object.entries(components).map(([componentName, componentVersion]) => ({
+      componentName,
+      componentVersion,
+      lifecycleState: 'RUNNING' as const,
+      isRoot: true,
+    })),
+  });
+
+  it('runs the deployment again when a core no longer runs what it deployed (a reinstall)', async () => {
+    const deployed = { 'aws.greengrass.Nucleus': '2.16.1', 'aws.greengrass.Cli': '2.16.1' };
+    greengrass.on(ListInstalledComponentsCommand, { coreDeviceThingName: 'lab-gateway', topologyFilter: 'ROOT' }).resolves(running(deployed));
+    const cache = new Set<string>();
+    expect(await provision('A', cache, CORES)).toBe('ran');
+    expect(await provision('A', cache, CORES)).toBe('hit');
+    greengrass.on(ListInstalledComponentsCommand).resolves(running({ 'aws.greengrass.Nucleus': '2.16.1' }));
+    expect(await provision('A', cache, CORES)).toBe('ran');
   });
 });

@@ -5,12 +5,13 @@ import { tmpdir } from 'node:os';
 import { stripVTControlCharacters } from 'node:util';
 import { join } from 'node:path';
 import { synthesize } from '@pushbutton/stacks';
+import { resultsBucketPrefix } from '@pushbutton/stacks/src/settings';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/load-config';
 import { writeFacts } from '../src/facts';
 import { paths } from '../src/paths';
 import { preflight } from '../src/terraform/preflight';
-import { mockId } from '../src/terraform/rehearsal';
+import { MOCK_ACCOUNT, mockId } from '../src/terraform/rehearsal';
 import { ApplyResult, applyStack, REHEARSAL_ENV, StackRun } from '../src/terraform/stack-run';
 import { SynthesizedStack } from '../src/terraform/synthesized-stack';
 import { resolveTerraformCli, runTerraform, TerraformError, terraformEnv } from '../src/terraform/terraform-cli';
@@ -26,6 +27,7 @@ function rehearsal(stack: string): StackRun {
     workspaceRoot: root,
     stack: SynthesizedStack.read(root, stack),
     mode: 'rehearse',
+    account: MOCK_ACCOUNT,
     cli: resolveTerraformCli({}),
     readsFactsOf: [],
     print: (text) => printed.push(text),
@@ -140,6 +142,11 @@ describe('the core stacks under Terraform', () => {
     });
   });
 
+  it("hands core-account the account id (the mock account in a rehearsal) for its service role's trust", () => {
+    const variables = JSON.parse(readFileSync(join(root, paths.workDir('rehearse', 'core-account'), 'facts.auto.tfvars.json'), 'utf8'));
+    expect(variables).toEqual({ aws_account_id: MOCK_ACCOUNT });
+  });
+
   it('hands core-devices the role alias policy from the facts of core-account, and each device its certificate request', () => {
     const variables = JSON.parse(readFileSync(join(root, paths.workDir('rehearse', 'core-devices'), 'facts.auto.tfvars.json'), 'utf8'));
     expect(Object.keys(variables).sort()).toEqual(['core_account_role_alias_policy_name', 'csr_lab_gateway', 'csr_lab_sensor']);
@@ -251,8 +258,8 @@ describe('the workflow stack under Terraform', () => {
   const RESOURCES = [
     'aws_iam_instance_profile.worker_instance_profile',
     'aws_iam_role.worker_role',
+    'aws_iam_role_policy.worker_session_manager',
     'aws_iam_role_policy.worker_write_results',
-    'aws_iam_role_policy_attachment.worker_ssm',
     'aws_launch_template.worker_launch_template',
     ...BUCKET_RESOURCES,
   ].sort();
@@ -314,6 +321,30 @@ describe('the workflow stack under Terraform', () => {
     });
   });
 
+  // The limit `validate` holds project names to (config/rules.ts), proved with the provider itself.
+  it("is refused by the AWS provider with a bucket prefix over 37 characters, the limit validate holds the project's name to", async () => {
+    const dir = join(root, paths.workDir('rehearse', 'workflow'));
+    const main = workFile('main.tf.json');
+    const validate = async (prefix: string) => {
+      main.resource.aws_s3_bucket.results.bucket_prefix = prefix;
+      writeFileSync(join(dir, 'main.tf.json'), JSON.stringify(main));
+      const cli = resolveTerraformCli({});
+      return runTerraform(cli, ['validate', '-no-color'], { cwd: dir, env: terraformEnv(REHEARSAL_ENV), print: () => {} }).then(
+        () => 'valid',
+        (error: TerraformError) => error.output,
+      );
+    };
+    const original = main.resource.aws_s3_bucket.results.bucket_prefix;
+    try {
+      const limit = resultsBucketPrefix('a'.repeat(28));
+      expect(limit).toHaveLength(37);
+      expect(await validate(limit)).toBe('valid');
+      expect(await validate(resultsBucketPrefix('a'.repeat(29)))).toMatch(/bucket_prefix[\s\S]*37/);
+    } finally {
+      await validate(original);
+    }
+  }, 60_000);
+
   describe('grants only what workers need', () => {
     const denyInsecureTransport = (bucketArn: string) => ({
       Version: '2012-10-17',
@@ -337,13 +368,9 @@ describe('the workflow stack under Terraform', () => {
       const main = workFile('main.tf.json');
       const arn = '${aws_s3_bucket.results.arn}';
       expect(JSON.parse(main.resource.aws_s3_bucket_policy.results_policy.policy)).toEqual(denyInsecureTransport(arn));
-      expect(Object.keys(main.resource.aws_iam_role_policy)).toEqual(['worker_write_results']);
+      expect(Object.keys(main.resource.aws_iam_role_policy).sort()).toEqual(['worker_session_manager', 'worker_write_results']);
       expect(JSON.parse(main.resource.aws_iam_role_policy.worker_write_results.policy)).toEqual(writeResults(arn));
-      expect(Object.keys(main.resource.aws_iam_role_policy_attachment)).toEqual(['worker_ssm']);
-      expect(main.resource.aws_iam_role_policy_attachment.worker_ssm).toMatchObject({
-        role: '${aws_iam_role.worker_role.name}',
-        policy_arn: 'arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore',
-      });
+      expect(main.resource.aws_iam_role_policy_attachment).toBeUndefined();
     });
 
     it('in the mock-applied state, with the bucket ARN resolved and the launch template in the network subnet', async () => {
@@ -355,7 +382,7 @@ describe('the workflow stack under Terraform', () => {
       expect(template.network_interfaces).toEqual([
         expect.objectContaining({ subnet_id: NETWORK_FACTS.subnet_id, security_groups: [NETWORK_FACTS.security_group_id] }),
       ]);
-      expect(template.metadata_options).toEqual([expect.objectContaining({ http_tokens: 'required', instance_metadata_tags: 'enabled' })]);
+      expect(template.metadata_options).toEqual([expect.objectContaining({ http_tokens: 'required', instance_metadata_tags: 'disabled' })]);
       expect(template.key_name).toBeFalsy();
     }, 120_000);
   });

@@ -65,9 +65,11 @@ export class CoreAccountStack extends PushbuttonStack {
     const serviceRole = new IamRole(this, 'greengrass_service_role', {
       name: this.resourceName('greengrass-service-role'),
       description: 'Lets AWS IoT Greengrass reach AWS resources on behalf of the account',
-      // Only Greengrass acting in this region, against the confused-deputy problem.
+      // Only Greengrass acting for this account in this region: AWS's guard against the confused deputy
+      // (https://docs.aws.amazon.com/greengrass/v2/developerguide/greengrass-service-role.html).
       assumeRolePolicy: trustPolicy('greengrass.amazonaws.com', {
-        ArnLike: { 'aws:SourceArn': `arn:aws:greengrass:${region}:*:*` },
+        ArnLike: { 'aws:SourceArn': `arn:aws:greengrass:${region}:${this.accountId()}:*` },
+        StringEquals: { 'aws:SourceAccount': this.accountId() },
       }),
       tags: this.nameTag('greengrass-service-role'),
     });

@@ -23,7 +23,11 @@ function iotPolicyDocument(statements: Statement[]): string {
 /** `arn:aws:iot:<region>:*:<resource>`: an IoT policy only ever applies within its own account. */
 const iotArn = (region: string, resource: string) => `arn:aws:iot:${region}:*:${resource}`;
 
-/** The least a Greengrass V2 core device needs, with client device support (auth, IP detection). */
+/**
+ * The least a Greengrass V2 core device needs, with client device support (auth, IP detection):
+ * AWS's minimal policies for basic operation and for client devices
+ * (https://docs.aws.amazon.com/greengrass/v2/developerguide/device-auth.html).
+ */
 function coreDevicePolicy(region: string, thingName: string): string {
   const arn = (resource: string) => iotArn(region, resource);
   const thingTopics = `$aws/things/${thingName}*`;
@@ -50,9 +54,11 @@ function coreDevicePolicy(region: string, thingName: string): string {
     { Action: ['greengrass:PutCertificateAuthorities', 'greengrass:VerifyClientDeviceIdentity'], Resource: ['*'] },
     // Client device auth checks any client thing's certificate, so not only this core's.
     { Action: ['greengrass:VerifyClientDeviceIoTCertificateAssociation'], Resource: [arn('thing/*')] },
+    // Greengrass's own resource type, not an IoT thing: arn:${Partition}:greengrass:${Region}:${Account}:/greengrass/things/${ThingName}/connectivityInfo
+    // (Service Authorization Reference, AWS IoT Greengrass V2). The IP detector updates it; client device auth reads it.
     {
       Action: ['greengrass:GetConnectivityInfo', 'greengrass:UpdateConnectivityInfo'],
-      Resource: [arn(`thing/${thingName}*`)],
+      Resource: [`arn:aws:greengrass:${region}:*:/greengrass/things/${thingName}*/connectivityInfo`],
     },
   ]);
 }

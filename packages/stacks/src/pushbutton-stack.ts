@@ -1,7 +1,7 @@
-import { Aspects, IAspect, LocalBackend, S3Backend, TerraformStack } from 'cdktf';
+import { Aspects, IAspect, LocalBackend, S3Backend, TerraformStack, TerraformVariable } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
-import { projectTags, ProjectSettings, StateSettings } from './settings';
+import { ACCOUNT_ID_VARIABLE, projectTags, ProjectSettings, StateSettings } from './settings';
 
 type Taggable = IConstruct & { tags?: Record<string, string>; tagsInput?: Record<string, string> };
 
@@ -45,6 +45,8 @@ export function trustPolicy(service: string, condition?: Record<string, Record<s
 
 /** Base of every Pushbutton stack: the AWS provider, the state backend, and tags on everything. */
 export class PushbuttonStack extends TerraformStack {
+  private accountIdVariable?: TerraformVariable;
+
   constructor(scope: Construct, readonly stackName: string, readonly project: ProjectSettings) {
     super(scope, stackName);
     new AwsProvider(this, 'aws', { region: project.region });
@@ -55,6 +57,18 @@ export class PushbuttonStack extends TerraformStack {
   /** `<project>-<suffix>`, the name and `Name` tag of a resource. */
   resourceName(suffix: string): string {
     return `${this.project.name}-${suffix}`;
+  }
+
+  /**
+   * The id of the account the stack is applied in: from STS (the apply's credentials check), so
+   * the stack reads no data source and a rehearsal runs offline.
+   */
+  accountId(): string {
+    this.accountIdVariable ??= new TerraformVariable(this, ACCOUNT_ID_VARIABLE, {
+      type: 'string',
+      description: 'The id of the AWS account the stack is applied in (from STS GetCallerIdentity)',
+    });
+    return this.accountIdVariable.stringValue;
   }
 
   /** The `Name` tag of a resource named resourceName(suffix). */

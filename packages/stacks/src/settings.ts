@@ -9,6 +9,12 @@ export interface ProjectSettings {
   state: StateSettings;
 }
 
+/** The variable a stack declares for the AWS account it is applied in; the apply sets it from STS. */
+export const ACCOUNT_ID_VARIABLE = 'aws_account_id';
+
+/** The workflow step's results bucket is named `<project>-results-<suffix>`; Terraform adds the suffix. */
+export const resultsBucketPrefix = (project: string) => `${project}-results-`;
+
 /** The tags everything a project makes carries. */
 export function projectTags(project: ProjectSettings): Record<string, string> {
   return { ...project.tags, Project: project.name, ManagedBy: 'pushbutton' };
@@ -48,6 +54,8 @@ export interface GreengrassSettings {
   /** The system user and group components run as; the installer creates them if missing. */
   componentUser: string;
   componentGroup: string;
+  /** MQTT and the Greengrass data plane on port 443 instead of 8883 and 8443. */
+  port443: boolean;
 }
 
 /** An edge device that runs the Greengrass nucleus. */

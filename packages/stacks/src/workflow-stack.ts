@@ -3,7 +3,6 @@ import { Construct } from 'constructs';
 import { IamInstanceProfile } from '@cdktf/provider-aws/lib/iam-instance-profile';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
-import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
 import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template';
 import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
 import { S3BucketOwnershipControls } from '@cdktf/provider-aws/lib/s3-bucket-ownership-controls';
@@ -12,10 +11,20 @@ import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-pub
 import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration';
 import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning';
 import { PushbuttonStack, trustPolicy } from './pushbutton-stack';
-import { projectTags, required, Settings, WorkflowSettings } from './settings';
+import { projectTags, required, resultsBucketPrefix, Settings, WorkflowSettings } from './settings';
 
-/** Lets an engineer open a shell on a worker through SSM Session Manager, so workers need no SSH. */
-const SSM_MANAGED_INSTANCE_CORE = 'arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore';
+/**
+ * What the SSM agent needs for Session Manager, so an engineer can open a shell on a worker without SSH,
+ * and nothing more: AmazonSSMManagedInstanceCore would also let workers read every SSM parameter.
+ * https://docs.aws.amazon.com/systems-manager/latest/userguide/getting-started-add-permissions-to-existing-profile.html
+ */
+const SESSION_MANAGER_ACTIONS = [
+  'ssm:UpdateInstanceInformation',
+  'ssmmessages:CreateControlChannel',
+  'ssmmessages:CreateDataChannel',
+  'ssmmessages:OpenControlChannel',
+  'ssmmessages:OpenDataChannel',
+];
 
 /** The root device of the Ubuntu AMIs workers run. */
 const ROOT_DEVICE = '/dev/sda1';
@@ -97,7 +106,7 @@ export class WorkflowStack extends PushbuttonStack {
     const lifecycle: TerraformResourceLifecycle | undefined = results.keepOnDestroy ? { preventDestroy: true } : undefined;
     const bucket = new S3Bucket(this, 'results', {
       // Bucket names are global: Terraform appends a unique suffix.
-      bucketPrefix: `${this.project.name}-results-`,
+      bucketPrefix: resultsBucketPrefix(this.project.name),
       forceDestroy: !results.keepOnDestroy,
       tags: this.nameTag('results'),
       lifecycle,
@@ -149,7 +158,14 @@ export class WorkflowStack extends PushbuttonStack {
       role: role.name,
       policy: writeResultsPolicy(bucket.arn, prefix),
     });
-    new IamRolePolicyAttachment(this, 'worker_ssm', { role: role.name, policyArn: SSM_MANAGED_INSTANCE_CORE });
+    new IamRolePolicy(this, 'worker_session_manager', {
+      name: this.resourceName('workflow-worker-session-manager'),
+      role: role.name,
+      policy: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: SESSION_MANAGER_ACTIONS, Resource: '*' }],
+      }),
+    });
     const instanceProfile = new IamInstanceProfile(this, 'worker_instance_profile', {
       name,
       role: role.name,
@@ -182,7 +198,10 @@ export class WorkflowStack extends PushbuttonStack {
         httpEndpoint: 'enabled',
         httpTokens: 'required',
         httpPutResponseHopLimit: 1,
-        instanceMetadataTags: 'enabled',
+        // The runner reads only the instance id. With tags in instance metadata EC2 would refuse every
+        // launch whose tag keys hold a space or `/`, which project tags may
+        // (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/work-with-tags-in-IMDS.html).
+        instanceMetadataTags: 'disabled',
       },
       networkInterfaces: [
         {

@@ -8,7 +8,7 @@ const client = (name: string, coreDevice: string, topic: string) => ({ name, thi
 const settings = (): Settings => ({
   project: { name: 'lab', region: 'eu-central-1', tags: { Owner: 'genomics' }, state: { backend: 'local' } },
   core: {
-    greengrass: { nucleusVersion: '2.16.1', rootPath: '/greengrass/v2', componentUser: 'ggc_user', componentGroup: 'ggc_group' },
+    greengrass: { nucleusVersion: '2.16.1', rootPath: '/greengrass/v2', componentUser: 'ggc_user', componentGroup: 'ggc_group', port443: false },
     thingGroupName: 'lab-cores',
     coreDevices: { 'lab-gateway': { ...core('lab-gateway'), host: 'pi@192.0.2.10' }, 'field-gateway': core('field-gateway') },
     clientDevices: {
@@ -49,6 +49,15 @@ function grants(policy: string): Record<string, string[]> {
     for (const action of asList(statement.Action)) byAction[action] = [...(byAction[action] ?? []), ...asList(statement.Resource)].sort();
   }
   return byAction;
+}
+
+/**
+ * Whether an AWS IoT policy resource matches an ARN: `*` any characters, `?` any one
+ * (https://docs.aws.amazon.com/iot/latest/developerguide/iot-policies.html).
+ */
+function iotPolicyMatches(pattern: string, arn: string): boolean {
+  const regex = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  return new RegExp(`^${regex}$`).test(arn);
 }
 
 const PROJECT_TAGS = { Project: 'lab', ManagedBy: 'pushbutton', Owner: 'genomics' };
@@ -128,7 +137,9 @@ describe('the core-account stack', () => {
     });
   });
 
-  it('lets only Greengrass in the project region assume the service role, with the managed resource access policy', () => {
+  // AWS's confused-deputy guard for this role names the account in both keys
+  // (https://docs.aws.amazon.com/greengrass/v2/developerguide/greengrass-service-role.html).
+  it('lets only Greengrass acting for this account, in the project region, assume the service role', () => {
     const role = r.aws_iam_role.greengrass_service_role;
     expect(role.name).toBe('lab-greengrass-service-role');
     expect(statements(role.assume_role_policy)).toEqual([
@@ -136,9 +147,13 @@ describe('the core-account stack', () => {
         Effect: 'Allow',
         Principal: { Service: 'greengrass.amazonaws.com' },
         Action: 'sts:AssumeRole',
-        Condition: { ArnLike: { 'aws:SourceArn': 'arn:aws:greengrass:eu-central-1:*:*' } },
+        Condition: {
+          ArnLike: { 'aws:SourceArn': 'arn:aws:greengrass:eu-central-1:${var.aws_account_id}:*' },
+          StringEquals: { 'aws:SourceAccount': '${var.aws_account_id}' },
+        },
       },
     ]);
+    expect(json.variable.aws_account_id).toMatchObject({ type: 'string' });
     expect(r.aws_iam_role_policy_attachment.greengrass_service_role_policy).toEqual({
       role: '${aws_iam_role.greengrass_service_role.name}',
       policy_arn: 'arn:aws:iam::aws:policy/service-role/AWSGreengrassResourceAccessRolePolicy',
@@ -269,6 +284,7 @@ describe('the core-devices stack', () => {
     );
     const topicFilters = ['jobs/*', 'shadow/*'].map((t) => arn(`topicfilter/$aws/things/lab-lab-gateway*/${t}`));
     const thing = [arn('thing/lab-lab-gateway*')];
+    const connectivityInfo = 'arn:aws:greengrass:eu-central-1:*:/greengrass/things/lab-lab-gateway*/connectivityInfo';
     expect(grants(policy.policy)).toEqual({
       'iot:Connect': [arn('client/lab-lab-gateway*')],
       'iot:Publish': topics.sort(),
@@ -284,10 +300,29 @@ describe('the core-devices stack', () => {
       'greengrass:PutCertificateAuthorities': ['*'],
       'greengrass:VerifyClientDeviceIdentity': ['*'],
       'greengrass:VerifyClientDeviceIoTCertificateAssociation': [arn('thing/*')],
-      'greengrass:GetConnectivityInfo': thing,
-      'greengrass:UpdateConnectivityInfo': thing,
+      'greengrass:GetConnectivityInfo': [connectivityInfo],
+      'greengrass:UpdateConnectivityInfo': [connectivityInfo],
     });
     expect(grants(r.aws_iot_policy.core_field_gateway_policy.policy)['iot:Connect']).toEqual([arn('client/lab-field-gateway*')]);
+  });
+
+  // The ARN Greengrass authorizes GetConnectivityInfo and UpdateConnectivityInfo against, in the Service
+  // Authorization Reference's form for resource type connectivityInfo:
+  // arn:${Partition}:greengrass:${Region}:${Account}:/greengrass/things/${ThingName}/connectivityInfo
+  // (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsiotgreengrassv2.html).
+  it("lets each core read and update its own connectivity info (the IP detector, discovery), and no other core's", () => {
+    const account = '123456789012';
+    const connectivityInfo = (thing: string) => `arn:aws:greengrass:eu-central-1:${account}:/greengrass/things/${thing}/connectivityInfo`;
+    const allowed = (device: string, action: string, resource: string) =>
+      grants(r.aws_iot_policy[`core_${device}_policy`].policy)[action]?.some((pattern) =>
+        iotPolicyMatches(pattern, resource),
+      ) ?? false;
+    for (const action of ['greengrass:GetConnectivityInfo', 'greengrass:UpdateConnectivityInfo']) {
+      expect(allowed('lab_gateway', action, connectivityInfo('lab-lab-gateway')), action).toBe(true);
+      expect(allowed('field_gateway', action, connectivityInfo('lab-field-gateway')), action).toBe(true);
+      expect(allowed('lab_gateway', action, connectivityInfo('lab-field-gateway')), action).toBe(false);
+      expect(allowed('lab_gateway', action, `arn:aws:iot:eu-central-1:${account}:thing/lab-lab-gateway`), action).toBe(false);
+    }
   });
 
   it('gives each client device its own connection, its one topic and discovery of itself, nothing more', () => {

@@ -43,13 +43,12 @@ const BUCKET_RESOURCES = [
 const WORKER_RESOURCES = [
   'aws_iam_instance_profile.worker_instance_profile',
   'aws_iam_role.worker_role',
+  'aws_iam_role_policy.worker_session_manager',
   'aws_iam_role_policy.worker_write_results',
-  'aws_iam_role_policy_attachment.worker_ssm',
   'aws_launch_template.worker_launch_template',
 ];
 const UNTAGGABLE = [
   'aws_iam_role_policy',
-  'aws_iam_role_policy_attachment',
   'aws_s3_bucket_ownership_controls',
   'aws_s3_bucket_policy',
   'aws_s3_bucket_public_access_block',
@@ -171,13 +170,27 @@ describe('the workflow stack', () => {
           },
         ],
       });
-      expect(Object.keys(r.aws_iam_role_policy)).toEqual(['worker_write_results']);
+      expect(Object.keys(r.aws_iam_role_policy).sort()).toEqual(['worker_session_manager', 'worker_write_results']);
     });
 
-    it('has the SSM managed instance policy, for Session Manager instead of SSH', () => {
-      expect(r.aws_iam_role_policy_attachment).toEqual({
-        worker_ssm: { role: '${aws_iam_role.worker_role.name}', policy_arn: 'arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore' },
-      });
+    // The permissions AWS lists for Session Manager on an instance role, without S3 or KMS session logging
+    // (https://docs.aws.amazon.com/systems-manager/latest/userguide/getting-started-add-permissions-to-existing-profile.html).
+    // AmazonSSMManagedInstanceCore grants ssm:GetParameter and ssm:GetParameters on every parameter besides.
+    it('may use Session Manager instead of SSH, and read no SSM parameter', () => {
+      const policy = r.aws_iam_role_policy.worker_session_manager;
+      expect(policy.role).toBe('${aws_iam_role.worker_role.name}');
+      const [statement, ...others] = JSON.parse(policy.policy).Statement;
+      expect(others).toEqual([]);
+      expect(statement).toMatchObject({ Effect: 'Allow', Resource: '*' });
+      expect([...statement.Action].sort()).toEqual([
+        'ssm:UpdateInstanceInformation',
+        'ssmmessages:CreateControlChannel',
+        'ssmmessages:CreateDataChannel',
+        'ssmmessages:OpenControlChannel',
+        'ssmmessages:OpenDataChannel',
+      ]);
+      expect(r.aws_iam_role_policy_attachment).toBeUndefined();
+      expect(JSON.stringify(json)).not.toMatch(/AmazonSSMManagedInstanceCore|ssm:GetParameter/);
     });
 
     it('is in an instance profile of the same name', () => {
@@ -210,13 +223,20 @@ describe('the workflow stack', () => {
       expect(template.instance_initiated_shutdown_behavior).toBe('terminate');
     });
 
-    it('requires IMDSv2 tokens, one hop only, and shows instance tags in the metadata', () => {
+    // With instance tags in metadata, EC2 refuses a launch whose tag keys hold a space or `/`
+    // (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/work-with-tags-in-IMDS.html), and project
+    // tags may: "cost center", "team/lab". The runner reads only the instance id, so they stay out.
+    it('requires IMDSv2 tokens, one hop only, and keeps instance tags out of the metadata', () => {
       expect(template.metadata_options).toEqual({
         http_endpoint: 'enabled',
         http_tokens: 'required',
         http_put_response_hop_limit: 1,
-        instance_metadata_tags: 'enabled',
+        instance_metadata_tags: 'disabled',
       });
+      const tagged = synth({ ...settings(), project: { ...settings().project, tags: { 'cost center': 'genomics', 'team/lab': 'wet' } } });
+      const tags = tagged.resource.aws_launch_template.worker_launch_template.tag_specifications[0].tags;
+      expect(Object.keys(tags)).toEqual(expect.arrayContaining(['cost center', 'team/lab']));
+      expect(tagged.resource.aws_launch_template.worker_launch_template.metadata_options.instance_metadata_tags).toBe('disabled');
     });
 
     it("puts the worker in the network step's subnet and security group, with a public address for outbound traffic", () => {

@@ -17,7 +17,7 @@ import networkSchema from '../../schemas/network.schema.json';
 import projectSchema from '../../schemas/project.schema.json';
 import { ConfigError, ConfigIssue } from './config-error';
 import { ConfigFile } from './config-file';
-import { coreIssues, ingressPorts, networkIssues, RawIngressRule, workflowIssues } from './rules';
+import { coreIssues, ingressPorts, networkIssues, projectIssues, RawIngressRule, workflowIssues } from './rules';
 import { Schema, validateAgainstSchema } from './schema-validation';
 
 /** Everything in the config folder, validated and with defaults filled in. */
@@ -161,6 +161,7 @@ export function loadConfigFrom(readText: ReadConfigText, configDir: string): Pus
     issues.push(...resolved.issues);
     (config as Record<string, unknown>)[step.key] = resolved.settings;
   }
+  if (project) issues.push(...projectIssues(projectFile.file, project, config));
   if (issues.length) throw new ConfigError(issues);
   return config as PushbuttonConfig;
 }

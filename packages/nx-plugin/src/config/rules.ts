@@ -1,6 +1,7 @@
 // Rules a JSON Schema cannot express: address arithmetic and agreement between keys and files.
 import ipaddr from 'ipaddr.js';
 import type { CoreSettings, NetworkSettings, ProjectSettings, WorkflowSettings } from '@pushbutton/stacks';
+import { resultsBucketPrefix } from '@pushbutton/stacks/src/settings';
 import { casesBySource } from '../workflows/cases';
 import type { ConfigIssue } from './config-error';
 import type { ConfigFile } from './config-file';
@@ -23,6 +24,21 @@ function parseCidr(text: string): Cidr | string {
 
 function contains(outer: Cidr, inner: Cidr): boolean {
   return inner.prefix >= outer.prefix && inner.address.match(outer.address, outer.prefix);
+}
+
+/**
+ * The AWS provider refuses an aws_s3_bucket bucket_prefix over 37 characters: bucket names are at most
+ * 63, and it appends a 26-character unique suffix
+ * (https://registry.terraform.io/providers/hashicorp/aws/5.100.0/docs/resources/s3_bucket#bucket_prefix).
+ */
+export const BUCKET_PREFIX_MAX = 37;
+/** Rules of project.yaml that depend on which steps exist: names derived from the project's must fit AWS's limits. */
+export function projectIssues(file: ConfigFile, project: ProjectSettings, steps: { workflows?: WorkflowSettings }): ConfigIssue[] {
+  const prefix = resultsBucketPrefix(project.name);
+  if (!steps.workflows || prefix.length <= BUCKET_PREFIX_MAX) return [];
+  const most = BUCKET_PREFIX_MAX - resultsBucketPrefix('').length;
+  const why = `the results bucket's name prefix "${resultsBucketPrefix('<name>')}" may be at most ${BUCKET_PREFIX_MAX} characters (S3's 63, less the 26 Terraform appends)`;
+  return [file.issue(['name'], `a name of at most ${most} characters with the workflow step: ${why}`, `${JSON.stringify(project.name)} (${project.name.length} characters)`)];
 }
 
 /** Cross-field rules of network.yaml (which also reads the project's region). */

@@ -6,7 +6,7 @@ import {
   DisassociateServiceRoleFromAccountCommand,
   GetServiceRoleForAccountCommand,
   GreengrassV2Client,
-  ResourceNotFoundException,
+  GreengrassV2ServiceException,
 } from '@aws-sdk/client-greengrassv2';
 import { DescribeEndpointCommand, IoTClient } from '@aws-sdk/client-iot';
 import type { Effect, EffectContext } from './effect';
@@ -40,13 +40,27 @@ type EndpointType = 'iot:Data-ATS' | 'iot:CredentialProvider';
 
 const coreAccountFacts = (ctx: EffectContext) => ctx.facts['core-account'] as CoreAccountFacts;
 
+/**
+ * How Greengrass answers GetServiceRoleForAccount in an account that never associated a role: an
+ * error whose body has a message and no error code, so the SDK names it by its HTTP status. The
+ * operation documents only a 500 (botocore's greengrassv2 model; the V1 API reference's GeneralError);
+ * AWS's own samples recognize the answer by this message.
+ */
+const NO_SERVICE_ROLE = /You need to attach an IAM role to this AWS account/;
+
+function isNoServiceRoleAnswer(error: unknown): boolean {
+  if (!(error instanceof GreengrassV2ServiceException)) return false;
+  const status = error.$metadata.httpStatusCode ?? 0;
+  return (status === 404 || status >= 500) && NO_SERVICE_ROLE.test(error.message);
+}
+
 /** The role associated with Greengrass in this account and region, if any. */
 async function associatedServiceRole(client: GreengrassV2Client): Promise<string | undefined> {
   try {
     const { roleArn } = await client.send(new GetServiceRoleForAccountCommand({}));
     return roleArn || undefined;
   } catch (error) {
-    if (error instanceof ResourceNotFoundException) return undefined;
+    if (isNoServiceRoleAnswer(error)) return undefined;
     throw error;
   }
 }

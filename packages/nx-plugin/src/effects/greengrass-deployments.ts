@@ -14,6 +14,8 @@ import {
   GreengrassV2Client,
   ListDeploymentsCommand,
   paginateListClientDevicesAssociatedWithCoreDevice,
+  paginateListEffectiveDeployments,
+  paginateListInstalledComponents,
   ResourceNotFoundException,
 } from '@aws-sdk/client-greengrassv2';
 import type { CertifiedThing, ClientDevice, CoreSettings, ProjectSettings } from '@pushbutton/stacks';
@@ -211,16 +213,62 @@ async function latestDeployment(client: GreengrassV2Client, targetArn: string): 
 const isCurrent = (deployment: GetDeploymentResponse | undefined, hash: string) =>
   deployment?.tags?.[SPEC_TAG] === hash && deployment.deploymentStatus !== 'CANCELED' && deployment.deploymentStatus !== 'FAILED';
 
-/** Creates the core's deployment unless its latest one already has this spec. */
+/** Where a core device is with a deployment, as it reports it (ListEffectiveDeployments). */
+async function executionStatus(client: GreengrassV2Client, coreDeviceThingName: string, deploymentId: string): Promise<string | undefined> {
+  for await (const page of paginateListEffectiveDeployments({ client }, { coreDeviceThingName })) {
+    const ours = page.effectiveDeployments?.find((d) => d.deploymentId === deploymentId);
+    if (ours) return ours.coreDeviceExecutionStatus;
+  }
+  return undefined;
+}
+
+/** `name version` of each configured component the core does not run at that version; undefined for a core not registered yet. */
+async function missingComponents(client: GreengrassV2Client, coreDeviceThingName: string, wanted: Record<string, string>): Promise<string[] | undefined> {
+  const installed = new Map<string, string | undefined>();
+  try {
+    for await (const page of paginateListInstalledComponents({ client }, { coreDeviceThingName, topologyFilter: 'ROOT' })) {
+      for (const c of page.installedComponents ?? []) if (c.componentName) installed.set(c.componentName, c.componentVersion);
+    }
+  } catch (error) {
+    if (error instanceof ResourceNotFoundException) return undefined;
+    throw error;
+  }
+  return Object.entries(wanted)
+    .filter(([name, version]) => installed.get(name) !== version)
+    .map(([name, version]) => `${name} ${version}`);
+}
+
+/** Statuses in which the core is done with a deployment: it will not apply that revision again. */
+const DONE_WITH = ['SUCCEEDED', 'COMPLETED'];
+
+/**
+ * Whether the core needs the current deployment sent again as a new revision: it applied it once,
+ * yet no longer runs what it deploys. A reinstalled nucleus (`--init-config`) starts without its
+ * components and ignores a deployment it has already seen.
+ */
+async function lostItsComponents(client: GreengrassV2Client, ctx: EffectContext, target: CoreTarget, deploymentId: string): Promise<boolean> {
+  const missing = await missingComponents(client, target.thingName, coreSettings(ctx).components);
+  if (!missing?.length) return false;
+  const status = await executionStatus(client, target.thingName, deploymentId);
+  if (!status || !DONE_WITH.includes(status)) return false;
+  ctx.print(
+    `Core device ${target.thingName} applied deployment ${deploymentId} (${status}) but no longer runs ${missing.join(', ')}: ` +
+      'it was reinstalled, so the deployment goes to it again as a new revision.',
+  );
+  return true;
+}
+
+/** Creates the core's deployment unless its latest one already has this spec and the core still runs it. */
 async function ensureDeployment(client: GreengrassV2Client, ctx: EffectContext, target: CoreTarget): Promise<CoreDeployment> {
   const desired = desiredDeployment(coreSettings(ctx), target);
   const hash = specHash(desired);
   const latest = await latestDeployment(client, desired.targetArn);
-  if (latest?.deploymentId && isCurrent(latest, hash)) {
+  if (latest?.deploymentId && isCurrent(latest, hash) && !(await lostItsComponents(client, ctx, target, latest.deploymentId))) {
     ctx.print(`Deployment ${latest.deploymentId} to core device ${target.thingName} is up to date (${latest.deploymentStatus}).`);
     return { deployment_id: latest.deploymentId, deployment_name: desired.deploymentName, spec_hash: hash, created: false };
   }
   const tags = deploymentTags(ctx.settings.project, hash);
+  // A deployment to a target that has one replaces it as a new revision, which the core applies.
   const { deploymentId } = await client.send(new CreateDeploymentCommand({ ...desired, tags }));
   if (!deploymentId) throw new Error(`Greengrass returned no deployment id for core device ${target.thingName}.`);
   ctx.print(`Created deployment ${deploymentId} to core device ${target.thingName}.`);
@@ -292,6 +340,11 @@ export const greengrassDeployments: Effect = {
       facts.client_associations[target.name] = target.clients.map((c) => c.thingName);
     }
     return { facts, pending: [] };
+  },
+
+  // What the cores run is part of what this effect leaves: a reinstalled core makes it run again.
+  stateParts(ctx) {
+    return ctx.mode === 'live' ? { greengrassCores: { region: ctx.region, thingNames: coreTargets(ctx).map((t) => t.thingName) } } : {};
   },
 
   // Works from the core devices that exist (the facts), not the config, which may have dropped some since.

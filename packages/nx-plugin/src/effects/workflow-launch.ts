@@ -5,10 +5,11 @@
 // that waited for capacity.
 import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import type { _InstanceType, EC2Client, Instance, InstanceStateName, Tag } from '@aws-sdk/client-ec2';
+import type { _InstanceType, EC2Client, Instance, InstanceStateName, RunInstancesCommand, Tag } from '@aws-sdk/client-ec2';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { ProjectSettings } from '@pushbutton/stacks';
 import { projectTags } from '@pushbutton/stacks/src/settings';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { writeFileAtomic } from '../fs-atomic';
 import { paths } from '../paths';
 import { userDataFile } from '../templates/workflow-render-plan';
@@ -60,7 +61,54 @@ export type WorkflowLaunchFacts = {
 /** A case's completion marker, `<prefix>/<case id>/_pushbutton/<status>.json`. */
 export type ResultMarker = { caseId: string; status: MarkerStatus; key: string; lastModified?: Date };
 
-type LaunchOutcome = { instanceId: string } | { pending: string };
+/**
+ * A case EC2 would not start now for want of quota or capacity, not for anything wrong with it: it
+ * waits like a case over the cap. `scope` is what else would fail the same way: every case (the
+ * account's vCPU quota) or the cases of one instance type (capacity in the subnet's zone).
+ */
+type Blocked = { blocked: string; scope: string };
+type LaunchOutcome = { instanceId: string } | { pending: string } | Blocked;
+
+/** Every case: EC2's vCPU quota is the account's. */
+const ALL_CASES = '*';
+
+/**
+ * Errors RunInstances answers when the account or zone cannot take the instance now
+ * (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html).
+ */
+function blockedBy(error: Error, instanceType: string): Blocked | undefined {
+  if (error.name === 'VcpuLimitExceeded') return { blocked: `the account's vCPU quota is reached (${error.message})`, scope: ALL_CASES };
+  if (error.name === 'InsufficientInstanceCapacity') return { blocked: `EC2 has no ${instanceType} capacity now (${error.message})`, scope: instanceType };
+  return undefined;
+}
+
+/**
+ * Right after Terraform creates the worker's instance profile, EC2 may not see it yet (IAM is
+ * eventually consistent) and answers InvalidParameterValue "... Invalid IAM Instance Profile name|ARN";
+ * the SDK does not retry that. https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_general.html#troubleshoot_general_eventual-consistency
+ */
+const isProfileNotVisibleYet = (error: Error) =>
+  error.name === 'InvalidParameterValue' && /Invalid IAM Instance Profile|has no associated IAM Roles/i.test(error.message);
+
+/** Attempts at a launch whose instance profile EC2 does not see yet: with the backoff below, up to about two minutes. */
+const PROFILE_ATTEMPTS = 10;
+const PROFILE_BACKOFF_MS = { base: 1_000, cap: 20_000 };
+
+/** Full jitter, as the SDK backs off: random() × min(cap, base × 2^attempt). */
+const backoff = (attempt: number) => sleep(Math.random() * Math.min(PROFILE_BACKOFF_MS.cap, PROFILE_BACKOFF_MS.base * 2 ** attempt));
+
+/** Sends a RunInstances, again while EC2 does not see the new instance profile yet. */
+async function runInstances(client: EC2Client, command: RunInstancesCommand, print: (line: string) => void) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await client.send(command);
+    } catch (error) {
+      if (!(error instanceof Error && isProfileNotVisibleYet(error)) || attempt === PROFILE_ATTEMPTS) throw error;
+      if (attempt === 1) print('EC2 does not see the workers\' instance profile yet (IAM takes a while to propagate); trying again.');
+      await backoff(attempt);
+    }
+  }
+}
 
 // The EC2 and S3 SDKs load when a call needs them: about 0.4 s that the other effects' tasks,
 // which load this module too, need not pay. (Package imports: no transpiler is needed for them.)
@@ -159,12 +207,14 @@ const cannotRelaunch = (workflowCase: WorkflowCase, why: string) =>
   `case ${workflowCase.id} (${workflowCase.label}): ${why}. It cannot be relaunched under the same id until EC2 forgets ` +
   `its client token (at least 24 hours after that instance terminated); see it with npx nx run infra:status`;
 
+const instanceTypeOf = (ctx: EffectContext, workflowCase: WorkflowCase) => workflowSettings(ctx.settings).workflows[workflowCase.workflow].instanceType;
+
 async function launchCase(client: EC2Client, ctx: EffectContext, workflowCase: WorkflowCase, userData: string): Promise<LaunchOutcome> {
   const tags = workerTags(ctx.settings.project, workflowCase);
   const { RunInstancesCommand } = await ec2Sdk();
   const command = new RunInstancesCommand({
     LaunchTemplate: { LaunchTemplateId: workflowFacts(ctx).launch_template_id, Version: '$Latest' },
-    InstanceType: workflowSettings(ctx.settings).workflows[workflowCase.workflow].instanceType as _InstanceType,
+    InstanceType: instanceTypeOf(ctx, workflowCase) as _InstanceType,
     MinCount: 1,
     MaxCount: 1,
     UserData: userData,
@@ -175,14 +225,17 @@ async function launchCase(client: EC2Client, ctx: EffectContext, workflowCase: W
     ],
   });
   try {
-    const instance = (await client.send(command)).Instances?.[0];
+    const instance = (await runInstances(client, command, ctx.print)).Instances?.[0];
     if (!instance?.InstanceId) throw new Error(`EC2 returned no instance for case ${workflowCase.id}.`);
     if (instance.State?.Name === 'terminated') {
       return { pending: cannotRelaunch(workflowCase, `its earlier instance ${instance.InstanceId} ended without a result`) };
     }
     return { instanceId: instance.InstanceId };
   } catch (error) {
-    if (!(error instanceof Error && error.name === 'IdempotentParameterMismatch')) throw error;
+    if (!(error instanceof Error)) throw error;
+    const blocked = blockedBy(error, instanceTypeOf(ctx, workflowCase));
+    if (blocked) return blocked;
+    if (error.name !== 'IdempotentParameterMismatch') throw error;
     return { pending: cannotRelaunch(workflowCase, 'an earlier launch of it used the same client token with other launch parameters') };
   }
 }
@@ -220,8 +273,17 @@ export const workflowLaunch: Effect = {
 
     const launched: string[] = [];
     const pending: string[] = [];
+    /** Why cases wait although under the cap, by scope (an instance type, or every case). */
+    const blocked = new Map<string, string>();
+    const held = new Map<string, number>();
     for (const [i, workflowCase] of startNow.entries()) {
-      const outcome = await launchCase(ec2, ctx, workflowCase, userData[i]);
+      const reason = blocked.get(ALL_CASES) ?? blocked.get(instanceTypeOf(ctx, workflowCase));
+      const outcome = reason ? { blocked: reason, scope: '' } : await launchCase(ec2, ctx, workflowCase, userData[i]);
+      if ('blocked' in outcome) {
+        if (outcome.scope) blocked.set(outcome.scope, outcome.blocked);
+        held.set(outcome.blocked, (held.get(outcome.blocked) ?? 0) + 1);
+        continue;
+      }
       if ('pending' in outcome) {
         pending.push(outcome.pending);
         continue;
@@ -229,8 +291,10 @@ export const workflowLaunch: Effect = {
       launched.push(workflowCase.id);
       ctx.print(`Launched ${workflowCase.id} (${workflowCase.label}) as ${outcome.instanceId}`);
     }
-    const waiting = remaining.length - startNow.length;
-    if (waiting) pending.push(`${waiting} cases wait for capacity (maxConcurrent ${cap}): the next provision starts them`);
+    for (const [reason, count] of held) pending.push(`${count} cases wait because ${reason}: the next provision tries them again`);
+    const overCap = remaining.length - startNow.length;
+    if (overCap) pending.push(`${overCap} cases wait for capacity (maxConcurrent ${cap}): the next provision starts them`);
+    const waiting = overCap + [...held.values()].reduce((sum, n) => sum + n, 0);
 
     const facts: WorkflowLaunchFacts = {
       cases: cases.length,

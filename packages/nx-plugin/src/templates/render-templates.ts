@@ -18,6 +18,8 @@ export interface RenderItem {
   outDir: string;
   /** Put before the name of each file the item writes, so items can share a folder: `c-0123.` writes `c-0123.user-data.yaml`. */
   filePrefix?: string;
+  /** The most bytes each file the item writes may have, and who says so: the render fails before writing anything larger. */
+  maxBytes?: { limit: number; why: string };
   /**
    * What its templates read: each name as a variable, or, if it cannot be one (`case`), as `locals.case`.
    * Data is copied for the templates; a function at the top (a helper such as gzipBase64) is given to them as it is.
@@ -72,6 +74,7 @@ interface PlannedItem {
   /** Posix path, relative to the step's output folder. */
   outDir: string;
   filePrefix: string;
+  maxBytes?: RenderItem['maxBytes'];
   templates: string[];
 }
 
@@ -132,7 +135,7 @@ function planItem(stepDir: string, item: RenderItem, shown: (path: string) => st
   if (templates.every(isPartial)) {
     throw new Error(`${shown(dir)}/ has no *.ejs templates${templates.length > 0 ? ' but partials' : ''} (render item for ${outDir}).`);
   }
-  return { context: item.context, outDir, filePrefix, templates };
+  return { context: item.context, outDir, filePrefix, maxBytes: item.maxBytes, templates };
 }
 
 /** The *.ejs templates directly in a folder (absolute paths, sorted); undefined if there is no such folder. */
@@ -264,8 +267,15 @@ function startChecks(texts: RenderedText[]): ProblemOf {
 
 const typeOf = ({ template }: RenderedText): OutputType => outputType(basename(template, '.ejs'));
 
+/** A written file over its item's size limit: its size, and the limit with who sets it. */
+function sizeProblem({ item, output, text }: RenderedText): string | undefined {
+  if (output === undefined || !item.maxBytes) return undefined;
+  const bytes = Buffer.byteLength(text);
+  return bytes > item.maxBytes.limit ? `${bytes} bytes, over the ${item.maxBytes.limit} that ${item.maxBytes.why}` : undefined;
+}
+
 function checkRendered(workspaceRoot: string, outDir: string, rendered: RenderedText, problemOf: ProblemOf): void {
-  const problem = problemOf(rendered);
+  const problem = sizeProblem(rendered) ?? problemOf(rendered);
   if (!problem) return;
   const { template, item, output } = rendered;
   const shown = (path: string) => workspacePath(workspaceRoot, path);

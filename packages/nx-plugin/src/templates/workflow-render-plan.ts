@@ -9,6 +9,12 @@ import type { RenderItem } from './render-templates';
 
 const CASES_DIR = 'cases';
 
+/**
+ * EC2 takes at most 16 KB of user data, before base64
+ * (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/instancedata-add-user-data.html).
+ */
+export const USER_DATA_LIMIT = { limit: 16 * 1024, why: 'EC2 takes as user data (before base64): shorten the workflow\'s setup, config or parameters' };
+
 /** Where a case's user-data is rendered, in the step's render folder: every case's in one folder (a folder each would double the file system's work). */
 export const userDataFile = (caseId: string) => `${CASES_DIR}/${caseId}.user-data.yaml`;
 
@@ -28,6 +34,7 @@ export function workflowRenderItems(settings: Settings, facts: Facts, rehearsal:
     templateDir: 'case',
     outDir: CASES_DIR,
     filePrefix: `${workflowCase.id}.`,
+    maxBytes: USER_DATA_LIMIT,
     context: {
       ...shared,
       case: caseContext(workflowCase),

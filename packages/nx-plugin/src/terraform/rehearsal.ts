@@ -54,7 +54,8 @@ export function mockId(address: string): string {
   return prefix ? `${prefix}-${hash.slice(0, 17)}` : `rehearsal-${hash.slice(0, 12)}`;
 }
 
-const MOCK_ACCOUNT = '000000000000';
+/** The account a rehearsal stands in: its ARNs, and the stacks' account id variable. */
+export const MOCK_ACCOUNT = '000000000000';
 
 /** Stand-ins for the ARNs and certificates the stack's outputs hand on, so facts are the same in every rehearsal. */
 function mockOutputValues(stack: SynthesizedStack): Map<string, Record<string, string>> {

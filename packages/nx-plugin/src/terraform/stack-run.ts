@@ -6,7 +6,8 @@ import { factsAsVariables, writeFacts } from '../facts';
 import { writeFileAtomic } from '../fs-atomic';
 import { DeviceKey, ensureDeviceKey } from '../keys';
 import { paths } from '../paths';
-import { forgetState, recordState } from '../state-token';
+import { ACCOUNT_ID_VARIABLE } from '@pushbutton/stacks/src/settings';
+import { forgetState, recordState, StateParts } from '../state-token';
 import type { Mode } from './preflight';
 import { REHEARSAL_OVERRIDE_FILE, REHEARSAL_TEST_FILE, rehearsalCollector, rehearsalOverride, rehearsalTestFile } from './rehearsal';
 import type { SynthesizedStack } from './synthesized-stack';
@@ -16,6 +17,8 @@ export interface StackRun {
   workspaceRoot: string;
   stack: SynthesizedStack;
   mode: Mode;
+  /** The AWS account the credentials belong to (from STS); the mock account in a rehearsal. */
+  account: string;
   cli: TerraformCli;
   /** Stacks whose facts become this stack's Terraform variables. */
   readsFactsOf: string[];
@@ -70,6 +73,7 @@ function prepareWorkDir(run: StackRun): { dir: string; keys: DeviceKey[] } {
   const variables = {
     ...factsAsVariables(run.workspaceRoot, run.mode, run.readsFactsOf, run.stack.variableNames()),
     ...Object.fromEntries(Object.entries(keys).map(([variable, key]) => [variable, key.csrPem])),
+    ...(run.stack.variableNames().includes(ACCOUNT_ID_VARIABLE) && { [ACCOUNT_ID_VARIABLE]: run.account }),
   };
   if (Object.keys(variables).length) writeJson(join(dir, FACT_VARIABLES_FILE), variables);
   else rmSync(join(dir, FACT_VARIABLES_FILE), { force: true });
@@ -80,14 +84,15 @@ function prepareWorkDir(run: StackRun): { dir: string; keys: DeviceKey[] } {
   return { dir, keys: Object.values(keys) };
 }
 
-/** What the stack's world is locally: its state, and the device keys behind its certificates. */
-function stateParts(run: StackRun, keys: DeviceKey[]) {
+/** What the stack's world is: its state, the device keys behind its certificates, and (live) the account. */
+function stateParts(run: StackRun, keys: DeviceKey[]): StateParts {
   const relative = (file: string) => file.slice(run.workspaceRoot.length + 1);
   const keyFiles = { files: keys.map((k) => relative(k.csrFile)), present: keys.map((k) => relative(k.keyFile)) };
   if (run.mode === 'rehearse') return { ...keyFiles, files: [paths.rehearsalStateFile(run.stack.name), ...keyFiles.files] };
+  const account = { id: run.account, region: run.stack.region() };
   const s3 = run.stack.json.terraform?.backend?.s3 as { bucket: string; key: string; region?: string } | undefined;
-  if (s3) return { ...keyFiles, s3: { bucket: s3.bucket, key: s3.key, region: s3.region } };
-  return { ...keyFiles, files: [paths.localStateFile(run.stack.name), ...keyFiles.files] };
+  if (s3) return { ...keyFiles, account, s3: { bucket: s3.bucket, key: s3.key, region: s3.region } };
+  return { ...keyFiles, account, files: [paths.localStateFile(run.stack.name), ...keyFiles.files] };
 }
 
 /** What a rehearsal's Terraform runs without: it must never reach a real account, whatever credentials the shell holds. */

@@ -33,7 +33,7 @@ function renderDevice(outDir: string): void {
   const context = {
     project: { name: 'lab', region: 'eu-central-1' },
     rehearsal: false,
-    greengrass: { nucleusVersion: '2.16.1', rootPath: '/greengrass/v2', componentUser: 'ggc_user', componentGroup: 'ggc_group' },
+    greengrass: { nucleusVersion: '2.16.1', rootPath: '/greengrass/v2', componentUser: 'ggc_user', componentGroup: 'ggc_group', port443: false },
     endpoints: { data: 'a1-ats.iot.eu-central-1.amazonaws.com', credentials: 'c1.credentials.iot.eu-central-1.amazonaws.com' },
     roleAlias: 'lab-core-token-exchange',
     config: {},

@@ -3,7 +3,6 @@ import {
   DisassociateServiceRoleFromAccountCommand,
   GetServiceRoleForAccountCommand,
   GreengrassV2Client,
-  ResourceNotFoundException,
 } from '@aws-sdk/client-greengrassv2';
 import { DescribeEndpointCommand, IoTClient } from '@aws-sdk/client-iot';
 import type { Settings } from '@pushbutton/stacks';
@@ -78,16 +77,6 @@ describe('core-account-link apply', () => {
       },
       pending: [],
     });
-  });
-
-  it('associates our service role when Greengrass answers that none is associated with ResourceNotFound', async () => {
-    greengrass
-      .on(GetServiceRoleForAccountCommand)
-      .rejects(new ResourceNotFoundException({ message: 'No service role', $metadata: {}, resourceId: 'x', resourceType: 'role' }));
-
-    await greengrassAccount.apply(context());
-
-    expect(greengrass.commandCalls(AssociateServiceRoleToAccountCommand).map((c) => c.args[0].input)).toEqual([{ roleArn: OUR_ROLE }]);
   });
 
   it('changes nothing on a re-run when our role is already associated', async () => {

@@ -8,8 +8,11 @@ import {
   DeploymentStatus,
   GetDeploymentCommand,
   GreengrassV2Client,
+  EffectiveDeploymentExecutionStatus,
   ListClientDevicesAssociatedWithCoreDeviceCommand,
   ListDeploymentsCommand,
+  ListEffectiveDeploymentsCommand,
+  ListInstalledComponentsCommand,
   ResourceNotFoundException,
 } from '@aws-sdk/client-greengrassv2';
 import type { CoreSettings, Settings } from '@pushbutton/stacks';
@@ -26,7 +29,7 @@ const EDGE_ARN = thingArn('lab-edge');
 
 function coreSettings(): CoreSettings {
   return {
-    greengrass: { nucleusVersion: '2.16.1', rootPath: '/greengrass/v2', componentUser: 'ggc_user', componentGroup: 'ggc_group' },
+    greengrass: { nucleusVersion: '2.16.1', rootPath: '/greengrass/v2', componentUser: 'ggc_user', componentGroup: 'ggc_group', port443: false },
     thingGroupName: 'lab-cores',
     coreDevices: {
       gateway: { name: 'gateway', thingName: 'lab-gateway', sshPort: 22 },
@@ -126,9 +129,48 @@ function freshAccount() {
   greengrass.on(CreateDeploymentCommand).callsFake((input: CreateDeploymentCommandInput) => ({ deploymentId: `id-${input.deploymentName}` }));
 }
 
-/** What AWS holds after the given deployments were created and the given clients associated. */
+/**
+ * What a core reports of a deployment (InstalledComponent and EffectiveDeployment in the Greengrass V2
+ * API reference): it ran the deployment to `execution`, and runs `installed` as root components.
+ */
+function coreReports(coreDeviceThingName: string, deployment: CreateDeploymentCommandInput, execution: EffectiveDeploymentExecutionStatus, installed: Record<string, string>) {
+  const at = new Date('2026-12-01T10:00:00Z');
+  greengrass.on(ListInstalledComponentsCommand, { coreDeviceThingName, topologyFilter: 'ROOT' }).resolves({
+    installedComponents: Object.entries(installed).map(([componentName, componentVersion]) => ({
+      componentName,
+      componentVersion,
+      lifecycleState: 'RUNNING',
+      isRoot: true,
+      lastStatusChangeTimestamp: at,
+    })),
+  });
+  greengrass.on(ListEffectiveDeploymentsCommand, { coreDeviceThingName }).resolves({
+    effectiveDeployments: [
+      {
+        deploymentId: `id-${deployment.deploymentName}`,
+        deploymentName: deployment.deploymentName,
+        targetArn: deployment.targetArn,
+        coreDeviceExecutionStatus: execution,
+        creationTimestamp: at,
+        modifiedTimestamp: at,
+      },
+    ],
+  });
+}
+
+const versionsOf = (deployment: CreateDeploymentCommandInput) =>
+  Object.fromEntries(Object.entries(deployment.components ?? {}).map(([name, spec]) => [name, spec.componentVersion!]));
+
+/**
+ * What AWS holds after the given deployments were created and the given clients associated; each core
+ * applied its deployment and runs its components.
+ */
 function accountAfter(deployments: CreateDeploymentCommandInput[], associated: Record<string, string[]>, status: DeploymentStatus = 'COMPLETED') {
   greengrass.reset();
+  for (const deployment of deployments) {
+    const thingName = deployment.targetArn!.split('/').pop()!;
+    coreReports(thingName, deployment, 'SUCCEEDED', { 'aws.greengrass.Nucleus': '2.16.1', ...versionsOf(deployment) });
+  }
   for (const [coreDeviceThingName, things] of Object.entries(associated)) {
     greengrass
       .on(ListClientDevicesAssociatedWithCoreDeviceCommand, { coreDeviceThingName })
@@ -245,6 +287,32 @@ describe('core-deploy re-run', () => {
 
   it('changes nothing while the unchanged deployment is still in progress', async () => {
     await firstRunThenAccountAfter('ACTIVE');
+
+    await greengrassDeployments.apply(context());
+
+    expect(mutatingCallCount()).toBe(0);
+  });
+
+  it('sends the deployment again, as a new revision, to a core that was reinstalled and lost its components', async () => {
+    await firstRunThenAccountAfter();
+    // The nucleus installed again with --init-config: it runs only itself, and has seen the deployment.
+    const deployment = { targetArn: GATEWAY_ARN, deploymentName: 'pushbutton-lab-gateway' };
+    coreReports('lab-gateway', deployment, 'SUCCEEDED', { 'aws.greengrass.Nucleus': '2.16.1' });
+
+    const result = await greengrassDeployments.apply(context());
+
+    expect(createdDeployments().map((d) => d.targetArn)).toEqual([GATEWAY_ARN]);
+    expect(createdFor(GATEWAY_ARN)[0].components![AUTH].componentVersion).toBe('2.5.3');
+    expect((result.facts as CoreDeployFacts).deployments.gateway).toMatchObject({ created: true });
+    expect(printed.join('\n')).toContain('Core device lab-gateway applied deployment id-pushbutton-lab-gateway (SUCCEEDED) but no longer runs aws.greengrass.Cli 2.16.1');
+  });
+
+  it('does not send it again while the core has not applied it yet, nor to a core not registered', async () => {
+    await firstRunThenAccountAfter();
+    coreReports('lab-gateway', { targetArn: GATEWAY_ARN, deploymentName: 'pushbutton-lab-gateway' }, 'IN_PROGRESS', {});
+    greengrass
+      .on(ListInstalledComponentsCommand, { coreDeviceThingName: 'lab-edge', topologyFilter: 'ROOT' })
+      .rejects(new ResourceNotFoundException({ message: 'not found', $metadata: {}, resourceId: 'lab-edge', resourceType: 'coreDevice' }));
 
     await greengrassDeployments.apply(context());
 

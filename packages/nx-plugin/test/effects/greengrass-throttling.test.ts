@@ -15,7 +15,7 @@ const THING_ARN = `arn:aws:iot:${REGION}:123456789012:thing/lab-gateway`;
 const settings: Settings = {
   project: { name: 'lab', region: REGION, tags: {}, state: { backend: 'local' } },
   core: {
-    greengrass: { nucleusVersion: '2.16.1', rootPath: '/greengrass/v2', componentUser: 'ggc_user', componentGroup: 'ggc_group' },
+    greengrass: { nucleusVersion: '2.16.1', rootPath: '/greengrass/v2', componentUser: 'ggc_user', componentGroup: 'ggc_group', port443: false },
     thingGroupName: 'lab-cores',
     coreDevices: { gateway: { name: 'gateway', thingName: 'lab-gateway', sshPort: 22 } },
     clientDevices: {},

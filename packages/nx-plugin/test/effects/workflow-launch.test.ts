@@ -271,12 +271,13 @@ describe('workflow-launch apply', () => {
 
   it('after a run that failed half-way, starts each missing case exactly once', async () => {
     const failing = (input: RunInstancesCommandInput) => {
-      if (ec2.commandCalls(RunInstancesCommand).length === 3) throw Object.assign(new Error('Insufficient capacity.'), { name: 'InsufficientInstanceCapacity' });
+      // EC2's InternalError (500), still failing once the SDK's retries are spent.
+      if (ec2.commandCalls(RunInstancesCommand).length === 3) throw Object.assign(new Error('An internal error has occurred.'), { name: 'InternalError' });
       return runInstances(input);
     };
     ec2.on(RunInstancesCommand).callsFake(failing);
 
-    await expect(workflowLaunch.apply(context())).rejects.toThrow('Insufficient capacity.');
+    await expect(workflowLaunch.apply(context())).rejects.toThrow('An internal error has occurred.');
     expect(instances.map((i) => i.ClientToken)).toEqual(ids(CASES.slice(0, 2)));
 
     setState('running');

@@ -21,7 +21,7 @@ function fixtureSettings(): Settings {
   return {
     project: { name: 'lab', region: 'eu-central-1', tags: {}, state: { backend: 'local' } },
     core: {
-      greengrass: { nucleusVersion: '2.16.1', rootPath: '/greengrass/v2', componentUser: 'ggc_user', componentGroup: 'ggc_group' },
+      greengrass: { nucleusVersion: '2.16.1', rootPath: '/greengrass/v2', componentUser: 'ggc_user', componentGroup: 'ggc_group', port443: false },
       thingGroupName: 'lab-cores',
       coreDevices: {
         'lab-gateway': { name: 'lab-gateway', thingName: 'lab-lab-gateway', host: 'pi@192.0.2.10', sshPort: 2222 },
@@ -177,6 +177,48 @@ describe('templates/core rendered for two core and two client devices', () => {
     expect(read('devices/lab-gateway/README.md')).toContain('over ssh on pi@192.0.2.10 (port 2222)');
   });
 
+  // AWS IoT Greengrass V2's endpoints and ports for basic operation
+  // (https://docs.aws.amazon.com/greengrass/v2/developerguide/allow-device-traffic.html): MQTT on 8883,
+  // the data plane on 8443, both on 443 only with mqtt.port and greengrassDataPlanePort set to 443.
+  it("names the ports a core needs: MQTT 8883 and the data plane 8443 by default, 443 for the rest", () => {
+    render();
+    const readme = read('devices/lab-gateway/README.md');
+    expect(readme).toContain('MQTT on port 8883 to `a1b2c3-ats.iot.eu-central-1.amazonaws.com`');
+    expect(readme).toContain('HTTPS on port 8443 to the Greengrass data plane\n  at `greengrass-ats.iot.eu-central-1.amazonaws.com`');
+    expect(readme).toContain('the credentials endpoint `c1d2e3.credentials.iot.eu-central-1.amazonaws.com`');
+    expect(readme).toContain('inbound MQTT on port 8883');
+    const nucleus = parseYaml(read('devices/lab-gateway/config.yaml')).services['aws.greengrass.Nucleus'].configuration;
+    expect(nucleus.mqtt).toBeUndefined();
+    expect(nucleus.greengrassDataPlanePort).toBeUndefined();
+  });
+
+  it('sets MQTT and the data plane to port 443 when config asks, and says so in the README', () => {
+    const settings = fixtureSettings();
+    settings.core!.greengrass.port443 = true;
+    render(settings);
+    const nucleus = parseYaml(read('devices/lab-gateway/config.yaml')).services['aws.greengrass.Nucleus'].configuration;
+    expect(nucleus).toMatchObject({ mqtt: { port: 443 }, greengrassDataPlanePort: 443 });
+    const readme = read('devices/lab-gateway/README.md');
+    expect(readme).toContain('everything on port 443');
+    expect(readme).not.toContain('8443');
+  });
+
+  it('installs a bundle once: run again with it, install.sh changes nothing; with a new certificate, it reinstalls', () => {
+    render();
+    const device = installOnDevice();
+    expect(device.run().output).toContain('==> Installing the nucleus into');
+    expect(device.installerRuns()).toBe(1);
+
+    const again = device.run();
+    expect(again.status, again.output).toBe(0);
+    expect(again.output).toContain('Greengrass runs, installed from this bundle: nothing to change.');
+    expect(device.installerRuns()).toBe(1);
+
+    writeFileSync(join(outDir, 'devices/lab-gateway/device.pem.crt'), CERTIFICATE('renewed'));
+    expect(device.run().output).toContain('==> Stopping the running Greengrass nucleus');
+    expect(device.installerRuns()).toBe(2);
+  });
+
   it('runs the basic discovery sample with exactly the documented arguments', () => {
     render();
     const script = read('clients/lab-sensor/run-discovery.sh');
@@ -184,13 +226,33 @@ describe('templates/core rendered for two core and two client devices', () => {
     expect(script).toContain('git clone https://github.com/aws/aws-iot-device-sdk-python-v2.git');
     expect(script).toContain('python3 -m pip install awsiotsdk');
     expect(discoveryArguments(script)).toEqual([
-      'python3', 'samples/basic_discovery.py', '--thing_name', 'lab-lab-sensor', '--topic', 'lab/sensors/lab-sensor',
+      'python3', 'samples/greengrass/basic_discovery.py', '--thing_name', 'lab-lab-sensor', '--topic', 'lab/sensors/lab-sensor',
       '--message', 'Hello from lab-sensor', '--ca_file', 'AmazonRootCA1.pem', '--cert', 'device.pem.crt',
       '--key', 'private.pem.key', '--region', 'eu-central-1', '--mode', 'both',
     ]);
     const readme = read('clients/lab-sensor/README.md');
     expect(readme).toContain('**lab-gateway** (thing **lab-lab-gateway**)');
     expect(readme).toContain("--message 'Hello from lab-sensor'");
+  });
+
+  // aws-iot-device-sdk-python-v2 keeps the sample at samples/greengrass/basic_discovery.py from v1.25.0,
+  // and at samples/basic_discovery.py before; both take the same arguments.
+  it.each([
+    ['v1.25.0 and later', 'greengrass/basic_discovery.py'],
+    ['earlier releases', 'basic_discovery.py'],
+  ])('finds the discovery sample where the SDK keeps it (%s)', (_, where) => {
+    render(fixtureSettings(), fixtureFacts(), true);
+    const run = clientMachine(where);
+    expect(run.output).toContain(`Using the discovery sample at aws-iot-device-sdk-python-v2/samples/${where}`);
+    expect(run.status, run.output).toBe(0);
+  });
+
+  it('names both places when the sample is in neither', () => {
+    render(fixtureSettings(), fixtureFacts(), true);
+    const run = clientMachine(undefined);
+    expect(run.status).toBe(1);
+    expect(run.output).toContain('the basic discovery sample is in neither aws-iot-device-sdk-python-v2/samples/greengrass/basic_discovery.py');
+    expect(run.output).toContain('nor aws-iot-device-sdk-python-v2/samples/basic_discovery.py (earlier releases)');
   });
 
   it('says plainly in a rehearsal that the values are mock values, and still renders valid files', () => {
@@ -221,11 +283,55 @@ function runInstallWithBareSystem(uid: string) {
   return { status: result.status, output: `${result.stdout}${result.stderr}` };
 }
 
-/** The discovery command the script runs, as bash sees it, with SAMPLES_DIR=samples. */
+/**
+ * A core device for the rendered (live) install.sh of lab-gateway: root, with its root path in a
+ * temporary folder, and the system's tools stood in for by scripts that log what they were asked
+ * (systemctl keeps the service's state; `java -jar` is the Greengrass installer).
+ */
+function installOnDevice() {
+  const device = join(outDir, '..', 'device');
+  const bin = join(device, 'bin');
+  const log = join(device, 'calls.log');
+  mkdirSync(bin, { recursive: true });
+  const stub = (name: string, body: string) => writeFileSync(join(bin, name), `#!/bin/bash\necho "${name} $*" >> "${log}"\n${body}\n`, { mode: 0o755 });
+  stub('id', 'echo 0');
+  stub('getent', 'exit 0');
+  stub('java', '[[ $1 == -version ]] && echo "openjdk version 17" >&2; [[ $* == *-jar* ]] && touch "' + join(device, 'active') + '"; exit 0');
+  stub('curl', 'while [[ $# -gt 0 ]]; do [[ $1 == --output ]] && : > "$2"; shift; done');
+  stub('unzip', 'exit 0');
+  stub('systemctl', `case $1 in is-active) [[ -f "${join(device, 'active')}" ]];; stop) rm -f "${join(device, 'active')}";; start) touch "${join(device, 'active')}";; esac`);
+  writeFileSync(join(outDir, 'devices/lab-gateway/private.pem.key'), 'not a key', { mode: 0o600 });
+  const script = join(outDir, 'devices/lab-gateway/install.sh');
+  const rooted = readFileSync(script, 'utf8').replace(/^readonly ROOT_PATH=.*$/m, `readonly ROOT_PATH=${join(device, 'greengrass')}`);
+  writeFileSync(script, rooted);
+  return {
+    run: () => runTool('bash', [script], { env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } }),
+    installerRuns: () => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter((line) => /^java .*-jar/.test(line)).length : 0),
+  };
+}
+
+/**
+ * Runs the rendered (rehearsal) run-discovery.sh of lab-sensor from a client machine's folder: a clone of
+ * the SDK with the sample at `samples/<where>` (or none), and an `awsiot` package for Python to import.
+ */
+function clientMachine(where: string | undefined) {
+  const bundle = join(outDir, 'clients/lab-sensor');
+  writeFileSync(join(bundle, 'private.pem.key'), 'not a key');
+  if (where) {
+    mkdirSync(join(bundle, 'aws-iot-device-sdk-python-v2/samples', where, '..'), { recursive: true });
+    writeFileSync(join(bundle, 'aws-iot-device-sdk-python-v2/samples', where), '# the sample\n');
+  }
+  const python = join(outDir, '..', 'python');
+  mkdirSync(join(python, 'awsiot'), { recursive: true });
+  writeFileSync(join(python, 'awsiot', '__init__.py'), '');
+  return runTool('bash', [join(bundle, 'run-discovery.sh')], { env: { ...process.env, PYTHONPATH: python } });
+}
+
+/** The discovery command the script runs, as bash sees it, with the sample where SDK v1.25.0 keeps it. */
 function discoveryArguments(script: string): string[] {
   const command = /^discovery=\([\s\S]*?\)$/m.exec(script)?.[0];
   expect(command, 'the discovery=(...) command of run-discovery.sh').toBeDefined();
-  const printArguments = `SAMPLES_DIR=samples\n${command}\nprintf '%s\\n' "\${discovery[@]}"`;
+  const printArguments = `sample=samples/greengrass/basic_discovery.py\n${command}\nprintf '%s\\n' "\${discovery[@]}"`;
   const { status, output } = runTool('bash', ['-c', printArguments], { cwd: join(outDir, '..') });
   expect(status, output).toBe(0);
   return output.trimEnd().split('\n');

@@ -2,6 +2,7 @@
 // the tools a worker would use: cloud-init's schema check, YAML parsed back, bash -n and
 // shellcheck, case.env sourced by bash; and the runner (run-case.sh, the same for every case) run
 // in a sandbox where stand-ins for aws, curl and shutdown record what they are asked to do.
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -111,6 +112,21 @@ describe('templates/workflow rendered for the shipped config', () => {
     expect(checked.size).toBe(3);
     for (const c of checked) expectValidCloudConfig(userDataOf(c));
   }, 60_000);
+
+  // EC2's limit: https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/instancedata-add-user-data.html
+  it('refuses a case whose user-data EC2 would refuse (over 16 KB), naming it, and writes nothing', () => {
+    render();
+    const before = snapshot(outDir);
+    const settings = shippedSettings();
+    const workflow = settings.workflows!.workflows.taxonomic_classification;
+    // Random text: gzip cannot shrink it, and the setup lines are written out as they are.
+    workflow.setup = [...workflow.setup, `echo ${randomBytes(9 * 1024).toString('hex')}`];
+    const [big] = casesOf(settings).filter((c) => c.workflow === 'taxonomic_classification');
+    expect(() => render(settings)).toThrow(
+      new RegExp(`/${userDataOf(big).replace(/\./g, '\\.')} \\(rendered from templates/workflow/case/user-data\\.yaml\\.ejs\\) is \\d+ bytes, over the 16384 that EC2 takes as user data`),
+    );
+    expect(snapshot(outDir)).toEqual(before);
+  });
 
   it("has cloud-init install the packages, write the case's files and the runner, and run it", () => {
     render();

@@ -1,6 +1,7 @@
 import type { ExecutorContext } from '@nx/devkit';
 import { applySummary } from '../../report';
 import { Mode, preflight } from '../../terraform/preflight';
+import { MOCK_ACCOUNT } from '../../terraform/rehearsal';
 import { applyStack } from '../../terraform/stack-run';
 import { SynthesizedStack } from '../../terraform/synthesized-stack';
 import { resolveTerraformCli, TerraformCliOptions } from '../../terraform/terraform-cli';
@@ -21,6 +22,7 @@ export default async function applyExecutor(options: ApplyExecutorOptions, conte
       workspaceRoot: context.root,
       stack,
       mode: options.mode,
+      account: account ?? MOCK_ACCOUNT,
       cli,
       readsFactsOf: unitDefinition(options.stack).unit.readsFactsOf,
       print: (text) => console.log(text),

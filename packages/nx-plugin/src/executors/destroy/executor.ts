@@ -6,6 +6,7 @@ import { readFacts, removeFacts } from '../../facts';
 import { paths } from '../../paths';
 import { forgetState } from '../../state-token';
 import { awsPreflight, Mode, preflight } from '../../terraform/preflight';
+import { MOCK_ACCOUNT } from '../../terraform/rehearsal';
 import { certifiedDevices, destroyStack } from '../../terraform/stack-run';
 import { SynthesizedStack } from '../../terraform/synthesized-stack';
 import { resolveTerraformCli, TerraformCliOptions } from '../../terraform/terraform-cli';
@@ -22,11 +23,12 @@ export interface DestroyExecutorOptions extends TerraformCliOptions {
 async function destroyTerraformStack(options: DestroyExecutorOptions, root: string): Promise<string> {
   const stack = SynthesizedStack.read(root, options.unit);
   const cli = resolveTerraformCli(options);
-  if (options.mode === 'live') await preflight(`destroy the ${options.unit} stack`, 'live', cli, stack, stack.region());
+  const { account } = options.mode === 'live' ? await preflight(`destroy the ${options.unit} stack`, 'live', cli, stack, stack.region()) : {};
   const outcome = await destroyStack({
     workspaceRoot: root,
     stack,
     mode: options.mode,
+    account: account ?? MOCK_ACCOUNT,
     cli,
     readsFactsOf: unitDefinition(options.unit).unit.readsFactsOf,
     print: (text) => console.log(text),
