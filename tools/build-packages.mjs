@@ -29,10 +29,10 @@ const filesUnder = (dir) =>
   readdirSync(dir, { withFileTypes: true }).flatMap((entry) => (entry.isDirectory() ? filesUnder(join(dir, entry.name)) : [join(dir, entry.name)]));
 
 const VALIDATED_SCHEMAS = 'src/config/schema-validation.ts';
-/** Prints the package's schemas/*.schema.json validators as one module, from the TypeScript source. */
+/** Prints the validators of the package's config schemas (project's, and each step's) as one module, from the TypeScript source. */
 const PRINT_VALIDATORS = `
-const { readdirSync, readFileSync } = require('node:fs');
-const schemas = readdirSync('schemas').filter((f) => f.endsWith('.schema.json')).map((f) => JSON.parse(readFileSync('schemas/' + f, 'utf8')));
+const { STEPS } = require('./src/steps/registry');
+const schemas = ['./schemas/project.schema.json', ...STEPS.map((step) => './src/steps/' + step.name + '/schema.json')].map((file) => require(file));
 process.stdout.write(require('./${VALIDATED_SCHEMAS}').standaloneValidators(schemas));
 `;
 

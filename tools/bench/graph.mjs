@@ -1,5 +1,5 @@
 // 3. Project-graph overhead: `nx show projects` with the plugin registered against the same
-// copy with `"plugins": []` in nx.json, without the Nx daemon (and, as published, with it); with the project graph cache warm, and cleared.
+// copy without Pushbutton in nx.json's `"plugins"` (its other plugins stay), without the Nx daemon (and, as published, with it); with the project graph cache warm, and cleared.
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { interleave, median, met, millis, RESULT_HEADER, sh, spread, table } from './lib.mjs';
@@ -33,15 +33,15 @@ export async function run(bench) {
   const daemon = { NX_DAEMON: 'true' };
   const arms = {
     plugin: { ws: withPlugin, label: 'this repository: plugin registered (a workspace package)' },
-    none: { ws: without, label: 'this repository: `"plugins": []`' },
+    none: { ws: without, label: 'this repository: without Pushbutton in `"plugins"`' },
     installed: { ws: installed, label: 'as published: plugin registered' },
-    installedNone: { ws: installedWithout, label: 'as published: `"plugins": []`' },
+    installedNone: { ws: installedWithout, label: 'as published: without Pushbutton in `"plugins"`' },
     installedDaemon: { ws: installed, env: daemon, label: 'as published: plugin registered, with the Nx daemon (its default outside CI)', daemon: true },
-    installedNoneDaemon: { ws: installedWithout, env: daemon, label: 'as published: `"plugins": []`, with the Nx daemon', daemon: true },
+    installedNoneDaemon: { ws: installedWithout, env: daemon, label: 'as published: without Pushbutton in `"plugins"`, with the Nx daemon', daemon: true },
     installedInProcess: { ws: installed, env: notIsolated, label: 'Diagnostic: as published, plugin registered, `NX_ISOLATE_PLUGINS=false`', diagnostic: true },
-    installedNoneInProcess: { ws: installedWithout, env: notIsolated, label: 'Diagnostic: as published, `"plugins": []`, `NX_ISOLATE_PLUGINS=false`', diagnostic: true },
+    installedNoneInProcess: { ws: installedWithout, env: notIsolated, label: 'Diagnostic: as published, without Pushbutton in `"plugins"`, `NX_ISOLATE_PLUGINS=false`', diagnostic: true },
     pluginInProcess: { ws: withPlugin, env: notIsolated, label: 'Diagnostic: this repository, plugin registered, `NX_ISOLATE_PLUGINS=false`', diagnostic: true },
-    noneInProcess: { ws: without, env: notIsolated, label: 'Diagnostic: this repository, `"plugins": []`, `NX_ISOLATE_PLUGINS=false`', diagnostic: true },
+    noneInProcess: { ws: without, env: notIsolated, label: 'Diagnostic: this repository, without Pushbutton in `"plugins"`, `NX_ISOLATE_PLUGINS=false`', diagnostic: true },
   };
   for (const arm of Object.values(arms)) {
     const projects = (await show(arm.ws, { cleared: false, env: arm.env })).output;

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from './fs-atomic';
 import { paths } from './paths';
-import type { Mode } from './terraform/preflight';
+import type { Mode } from './mode';
 
 /** What a unit hands on to the units after it: a stack's (non-secret) outputs, an effect's results. */
 export interface Facts {

@@ -1,6 +1,7 @@
 // @ts-check
-// Project inference: `config/project.yaml` makes project `infra`, with targets for the units
-// of each step whose config file exists (see steps.js).
+// Project inference: `config/project.yaml` makes project `infra`, with a target per step whose
+// config file exists, the targets of its units, and `provision` and `destroy` over all of them
+// (the steps are in steps/registry.js).
 //
 // Plain JavaScript that loads nothing but node builtins: Nx runs this on every command, and
 // a TypeScript entry (transpiler) or a runtime import of @nx/devkit costs several hundred
@@ -8,28 +9,31 @@
 const { existsSync } = require('node:fs');
 const { dirname, join, relative, sep } = require('node:path');
 const { paths } = require('./paths');
-const { CONFIG_DIR, DEFAULT_PROJECT_NAME, PROJECT_CONFIG_FILE, STEPS } = require('./steps');
+const { CONFIG_DIR, DEFAULT_PROJECT_NAME, PROJECT_CONFIG_FILE, STEPS, UNITS } = require('./steps/registry');
 
 /** @typedef {import('@nx/devkit').TargetConfiguration} TargetConfiguration */
 /** @typedef {import('@nx/devkit').CreateNodesContextV2} CreateNodesContext */
 /** @typedef {import('@nx/devkit').CreateNodesResult} CreateNodesResult */
-/** @typedef {import('./steps').StepDefinition} StepDefinition */
-/** @typedef {import('./steps').UnitDefinition} UnitDefinition */
+/** @typedef {import('./steps/definition').StepDefinition} StepDefinition */
+/** @typedef {import('./steps/definition').UnitDefinition} UnitDefinition */
 /** @typedef {{ projectName?: string }} PushbuttonPluginOptions */
 /** @typedef {(string | { externalDependencies: string[] } | { dependentTasksOutputFiles: string, transitive: boolean })[]} Inputs */
+/** @typedef {ReturnType<typeof codeInputs>} CodeInputs */
 
 const PLUGIN = '@pushbutton/nx-plugin';
 const PLUGIN_DIR = dirname(__dirname);
 const CONFIG_LIBRARIES = ['ajv', 'yaml', 'ipaddr.js'];
-const LIBRARIES = {
+/** What each kind's own code is built on; an effect names its SDK packages in its definition. */
+const KIND_LIBRARIES = {
   stack: ['cdktf', '@cdktf/provider-aws', 'constructs'],
-  effect: ['@aws-sdk/client-greengrassv2', '@aws-sdk/client-iot'],
   render: ['ejs', 'shell-quote', 'js-yaml'],
   deliver: ['tar'],
 };
 const REHEARSE = { rehearse: { mode: 'rehearse' } };
 /** The outputs of the tasks a task depends on: synthesized Terraform, facts, rendered files. */
 const DEPENDENCY_OUTPUTS = { dependentTasksOutputFiles: '**/*', transitive: false };
+/** What a summary prints: the facts (JSON) of every unit under it. */
+const FACTS_BELOW = { dependentTasksOutputFiles: '**/facts/**/*.json', transitive: true };
 
 const posix = (/** @type {string} */ path) => path.split(sep).join('/');
 /** A dependency that receives the options given on the command line (e.g. `destroy --removeKeys`). */
@@ -62,111 +66,9 @@ function codeInputs(workspaceRoot) {
   return { files, installed, local };
 }
 
-/**
- * Builds the targets of one step's units.
- * @param {StepDefinition} step
- * @param {{ code: ReturnType<typeof codeInputs>, readersOf: (unit: string) => UnitDefinition[] }} shared
- */
-function stepTargets(step, { code, readersOf }) {
-  /** @type {(kind: keyof typeof LIBRARIES) => Inputs} */
-  const sourceInputs = (kind) => [
-    `{projectRoot}/${PROJECT_CONFIG_FILE}`,
-    `{projectRoot}/${step.configFile}`,
-    ...code.files,
-    { externalDependencies: [...LIBRARIES[kind], ...CONFIG_LIBRARIES, ...code.installed] },
-  ];
-  /** @type {Record<string, TargetConfiguration>} */
-  const targets = {};
-  for (const unit of step.units) {
-    const u = unit.name;
-    const upstream = [...unit.readsFactsOf, ...(unit.after ?? [])].map(mainTargetOf);
-    const factsOutput = `{workspaceRoot}/${runDir}/facts/{options.mode}/${u}.json`;
-    const destroy = {
-      executor: `${PLUGIN}:destroy`,
-      options: { unit: u, mode: 'live' },
-      configurations: REHEARSE,
-      dependsOn: readersOf(u).map((reader) => forwarding(`${reader.name}-destroy`)),
-      cache: false,
-      metadata: { description: `Undo ${u} (${unit.summary}), after the units that read its facts.` },
-    };
-    if (unit.kind === 'stack') {
-      targets[`${u}-synth`] = {
-        executor: `${PLUGIN}:synth`,
-        options: { stack: u },
-        dependsOn: ['validate'],
-        cache: true,
-        inputs: sourceInputs('stack'),
-        outputs: [`{workspaceRoot}/${posix(paths.synthDir(u))}`],
-        metadata: { description: `Synthesize the ${u} stack (${unit.summary}) to Terraform JSON.` },
-      };
-      targets[`${u}-apply`] = {
-        executor: `${PLUGIN}:apply`,
-        options: { stack: u, mode: 'live' },
-        configurations: REHEARSE,
-        dependsOn: [`${u}-synth`, ...upstream],
-        cache: true,
-        inputs: [DEPENDENCY_OUTPUTS, { externalDependencies: [] }],
-        outputs: [factsOutput],
-        metadata: {
-          description:
-            `Apply the ${u} stack with Terraform and record its facts. ` +
-            'Cached on the synthesized Terraform, the facts it reads and the state token of what the last apply left. ' +
-            'Configuration `rehearse`: validate, plan and apply against a mock provider, no AWS account.',
-        },
-      };
-      targets[`${u}-destroy`] = { ...destroy, dependsOn: [`${u}-synth`, ...destroy.dependsOn] };
-    } else if (unit.kind === 'effect') {
-      targets[u] = {
-        executor: `${PLUGIN}:effect`,
-        options: { unit: u, mode: 'live' },
-        configurations: REHEARSE,
-        dependsOn: ['validate', ...upstream],
-        cache: true,
-        inputs: [...sourceInputs('effect'), DEPENDENCY_OUTPUTS],
-        outputs: [factsOutput],
-        metadata: {
-          description:
-            `With the AWS SDK: ${unit.summary}. Idempotent; cached on its config, the facts it reads and the state token of what it last did. ` +
-            'Configuration `rehearse`: say what it would do, without calling AWS.',
-        },
-      };
-      targets[`${u}-destroy`] = destroy;
-    } else if (unit.kind === 'render') {
-      targets[u] = {
-        executor: `${PLUGIN}:render`,
-        options: { unit: u, mode: 'live' },
-        configurations: REHEARSE,
-        dependsOn: ['validate', ...upstream],
-        cache: true,
-        inputs: [...sourceInputs('render'), `{workspaceRoot}/templates/${step.name}/**/*`, DEPENDENCY_OUTPUTS],
-        outputs: [`{workspaceRoot}/${runDir}/render/{options.mode}/${step.name}`],
-        metadata: { description: `Render templates/${step.name}: ${unit.summary}. Pure and cached.` },
-      };
-    } else {
-      targets[u] = {
-        executor: `${PLUGIN}:deliver`,
-        options: { unit: u, mode: 'live' },
-        configurations: REHEARSE,
-        dependsOn: ['validate', ...upstream],
-        cache: true,
-        inputs: [...sourceInputs('deliver'), DEPENDENCY_OUTPUTS],
-        outputs: [factsOutput],
-        metadata: {
-          description: `Deliver the device bundles: ${unit.summary}. Bundles hold private keys, so they are never an Nx output. Configuration \`rehearse\`: pack, but deliver nothing.`,
-        },
-      };
-    }
-  }
-  for (const report of step.reports ?? []) {
-    targets[report.name] = {
-      executor: `${PLUGIN}:status`,
-      options: { report: report.name, mode: 'live' },
-      configurations: REHEARSE,
-      cache: false,
-      metadata: { description: `Report ${report.summary}. Reads AWS each time; run it after provision.` },
-    };
-  }
-  return targets;
+/** @param {never} unit @returns {never} */
+function unknownKind(unit) {
+  throw new Error(`Unit ${/** @type {UnitDefinition} */ (unit).name} is of no kind Pushbutton knows: ${/** @type {UnitDefinition} */ (unit).kind}`);
 }
 
 /**
@@ -174,8 +76,138 @@ function stepTargets(step, { code, readersOf }) {
  * @param {string} unitName
  */
 function mainTargetOf(unitName) {
-  const unit = STEPS.flatMap((step) => step.units).find((u) => u.name === unitName);
-  return unit?.kind === 'stack' ? `${unitName}-apply` : unitName;
+  const found = UNITS.find(({ unit }) => unit.name === unitName);
+  return found?.unit.kind === 'stack' ? `${unitName}-apply` : unitName;
+}
+
+/**
+ * The targets of one unit.
+ * @param {StepDefinition} step @param {UnitDefinition} unit
+ * @param {{ code: CodeInputs, readersOf: (unit: string) => UnitDefinition[] }} shared
+ * @returns {Record<string, TargetConfiguration>}
+ */
+function unitTargets(step, unit, { code, readersOf }) {
+  const u = unit.name;
+  /** @type {(libraries: string[]) => Inputs} */
+  const sourceInputs = (libraries) => [
+    `{projectRoot}/${PROJECT_CONFIG_FILE}`,
+    `{projectRoot}/${step.configFile}`,
+    ...code.files,
+    { externalDependencies: [...libraries, ...CONFIG_LIBRARIES, ...code.installed] },
+  ];
+  const upstream = [...unit.readsFactsOf, ...(unit.after ?? [])].map(mainTargetOf);
+  const factsOutput = `{workspaceRoot}/${runDir}/facts/{options.mode}/${u}.json`;
+  const destroy = {
+    executor: `${PLUGIN}:destroy`,
+    options: { unit: u, mode: 'live' },
+    configurations: REHEARSE,
+    dependsOn: readersOf(u).map((reader) => forwarding(`${reader.name}-destroy`)),
+    cache: false,
+    metadata: { description: `Undo ${u} (${unit.summary}), after the units that read its facts.` },
+  };
+  switch (unit.kind) {
+    case 'stack':
+      return {
+        [`${u}-synth`]: {
+          executor: `${PLUGIN}:synth`,
+          options: { stack: u },
+          dependsOn: ['validate'],
+          cache: true,
+          inputs: sourceInputs(KIND_LIBRARIES.stack),
+          outputs: [`{workspaceRoot}/${posix(paths.synthDir(u))}`],
+          metadata: { description: `Synthesize the ${u} stack (${unit.summary}) to Terraform JSON.` },
+        },
+        [`${u}-apply`]: {
+          executor: `${PLUGIN}:apply`,
+          options: { stack: u, mode: 'live' },
+          configurations: REHEARSE,
+          dependsOn: [`${u}-synth`, ...upstream],
+          cache: true,
+          inputs: [DEPENDENCY_OUTPUTS, { externalDependencies: [] }],
+          outputs: [factsOutput],
+          metadata: {
+            description:
+              `Apply the ${u} stack with Terraform and record its facts. ` +
+              'Cached on the synthesized Terraform, the facts it reads and the state token of what the last apply left. ' +
+              'Configuration `rehearse`: validate, plan and apply against a mock provider, no AWS account.',
+          },
+        },
+        [`${u}-destroy`]: { ...destroy, dependsOn: [`${u}-synth`, ...destroy.dependsOn] },
+      };
+    case 'effect':
+      return {
+        [u]: {
+          executor: `${PLUGIN}:effect`,
+          options: { unit: u, mode: 'live' },
+          configurations: REHEARSE,
+          dependsOn: ['validate', ...upstream],
+          cache: true,
+          inputs: [...sourceInputs(unit.packages), DEPENDENCY_OUTPUTS],
+          outputs: [factsOutput],
+          metadata: {
+            description:
+              `With the AWS SDK: ${unit.summary}. Idempotent; cached on its config, the facts it reads and the state token of what it last did. ` +
+              'Configuration `rehearse`: say what it would do, without calling AWS.',
+          },
+        },
+        [`${u}-destroy`]: destroy,
+      };
+    case 'render':
+      return {
+        [u]: {
+          executor: `${PLUGIN}:render`,
+          options: { unit: u, mode: 'live' },
+          configurations: REHEARSE,
+          dependsOn: ['validate', ...upstream],
+          cache: true,
+          inputs: [...sourceInputs(KIND_LIBRARIES.render), `{workspaceRoot}/templates/${step.name}/**/*`, DEPENDENCY_OUTPUTS],
+          outputs: [`{workspaceRoot}/${runDir}/render/{options.mode}/${step.name}`],
+          metadata: { description: `Render templates/${step.name}: ${unit.summary}. Pure and cached.` },
+        },
+      };
+    case 'deliver':
+      return {
+        [u]: {
+          executor: `${PLUGIN}:deliver`,
+          options: { unit: u, mode: 'live' },
+          configurations: REHEARSE,
+          dependsOn: ['validate', ...upstream],
+          cache: true,
+          inputs: [...sourceInputs(KIND_LIBRARIES.deliver), DEPENDENCY_OUTPUTS],
+          outputs: [factsOutput],
+          metadata: {
+            description: `Deliver the device bundles: ${unit.summary}. Bundles hold private keys, so they are never an Nx output. Configuration \`rehearse\`: pack, but deliver nothing.`,
+          },
+        },
+      };
+    default:
+      return unknownKind(unit);
+  }
+}
+
+/**
+ * The step's own target, which runs every unit of the step and, first, the steps whose facts it reads.
+ * @param {StepDefinition} step @param {StepDefinition[]} steps the steps that exist
+ * @returns {TargetConfiguration}
+ */
+function stepTarget(step, steps) {
+  const own = new Set(step.units.map((unit) => unit.name));
+  const read = step.units.flatMap((unit) => [...unit.readsFactsOf, ...(unit.after ?? [])]).filter((name) => !own.has(name));
+  const upstream = steps.filter((other) => other !== step && other.units.some((unit) => read.includes(unit.name)));
+  return {
+    executor: `${PLUGIN}:summary`,
+    options: { mode: 'live', units: [...own], title: `the ${step.name} step` },
+    configurations: REHEARSE,
+    dependsOn: [...upstream.map((other) => other.name), ...[...own].map(mainTargetOf)],
+    cache: true,
+    inputs: [FACTS_BELOW, { externalDependencies: [] }],
+    outputs: [],
+    metadata: {
+      description:
+        `Provision the ${step.name} step (${step.summary}): every unit of it, after the steps whose facts it reads, and print its facts. ` +
+        'Configuration `rehearse`: offline, against a mock provider.',
+    },
+  };
 }
 
 /** The steps whose config file exists in the project's config folder. @param {string} configDir */
@@ -191,10 +223,9 @@ function inferInfraProject(configFile, options, context) {
   const root = dirname(configFile);
   const steps = stepsIn(join(context.workspaceRoot, root));
   const units = steps.flatMap((step) => step.units);
-  const code = codeInputs(context.workspaceRoot);
   const undoable = units.filter((u) => u.kind === 'stack' || u.kind === 'effect');
   const shared = {
-    code,
+    code: codeInputs(context.workspaceRoot),
     readersOf: (/** @type {string} */ unit) => undoable.filter((u) => u.readsFactsOf.includes(unit)),
   };
 
@@ -203,19 +234,35 @@ function inferInfraProject(configFile, options, context) {
     validate: {
       executor: `${PLUGIN}:validate`,
       cache: true,
-      inputs: ['{projectRoot}/*.yaml', ...code.files, { externalDependencies: [...CONFIG_LIBRARIES, ...code.installed] }],
+      inputs: ['{projectRoot}/*.yaml', ...shared.code.files, { externalDependencies: [...CONFIG_LIBRARIES, ...shared.code.installed] }],
       outputs: [],
       metadata: { description: 'Check every config file against its JSON Schema and the cross-field rules.' },
     },
   };
-  for (const step of steps) Object.assign(targets, stepTargets(step, shared));
+  /** @type {Record<string, string[]>} */
+  const targetGroups = {};
+  for (const step of steps) {
+    const ofStep = Object.assign({}, ...step.units.map((unit) => unitTargets(step, unit, shared)));
+    for (const report of step.reports ?? []) {
+      ofStep[report.name] = {
+        executor: `${PLUGIN}:report`,
+        options: { report: report.name, mode: 'live' },
+        configurations: REHEARSE,
+        cache: false,
+        metadata: { description: `Report ${report.summary}. Reads AWS each time; run it after provision.` },
+      };
+    }
+    ofStep[step.name] = stepTarget(step, steps);
+    Object.assign(targets, ofStep);
+    targetGroups[step.name] = Object.keys(ofStep);
+  }
   targets.provision = {
     executor: `${PLUGIN}:summary`,
-    options: { mode: 'live', units: units.map((u) => u.name) },
+    options: { mode: 'live', units: units.map((u) => u.name), title: 'every step' },
     configurations: REHEARSE,
-    dependsOn: units.map((u) => mainTargetOf(u.name)),
+    dependsOn: steps.map((step) => step.name),
     cache: true,
-    inputs: [DEPENDENCY_OUTPUTS, { externalDependencies: [] }],
+    inputs: [FACTS_BELOW, { externalDependencies: [] }],
     outputs: [],
     metadata: {
       description:
@@ -232,6 +279,7 @@ function inferInfraProject(configFile, options, context) {
       description: 'Tear every step down, in reverse dependency order. Local device keys stay unless you pass --removeKeys.',
     },
   };
+  targetGroups.project = ['validate', 'provision', 'destroy'];
 
   return {
     projects: {
@@ -241,7 +289,8 @@ function inferInfraProject(configFile, options, context) {
         projectType: 'application',
         tags: ['pushbutton'],
         // Where Pushbutton's own packages are projects of this workspace, changing them affects infra.
-        implicitDependencies: code.local,
+        implicitDependencies: shared.code.local,
+        metadata: { targetGroups },
         targets,
       },
     },

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import forge from 'node-forge';
 import { writeFileAtomic } from './fs-atomic';
 import { paths } from './paths';
-import type { Mode } from './terraform/preflight';
+import type { Mode } from './mode';
 
 export interface DeviceKey {
   /** Absolute path of the private key (PKCS#8 PEM, mode 0600). */

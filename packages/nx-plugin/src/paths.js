@@ -1,14 +1,11 @@
 // @ts-check
 // Where a run writes things, relative to the workspace root. All of it is git-ignored.
-// Plain JavaScript: project inference and the state fingerprint load it, and both must start fast.
+// Plain JavaScript: project inference and the state hasher load it, and both must start fast.
 const { join } = require('node:path');
 
 const RUN_DIR = '.pushbutton';
 
-/** @typedef {'live' | 'rehearse'} Mode */
-
-/** @type {readonly Mode[]} */
-const MODES = ['live', 'rehearse'];
+/** @typedef {import('./mode').Mode} Mode */
 
 const paths = {
   runDir: RUN_DIR,
@@ -34,4 +31,4 @@ const paths = {
   factsFile: (/** @type {Mode} */ mode, /** @type {string} */ stack) => join(RUN_DIR, 'facts', mode, `${stack}.json`),
 };
 
-module.exports = { paths, MODES };
+module.exports = { paths };

@@ -37,7 +37,7 @@ async function stateHasher(task, context) {
   const { unit, mode } = unitAndMode(task, context.projectsConfigurations);
   const root = process.env.NX_WORKSPACE_ROOT_PATH ?? workspaceRootFrom(process.cwd());
   const withToken = (/** @type {string} */ token) => createHash('sha256').update(`${inputs.value}\n${token}`).digest('hex');
-  const value = await hashWithToken(root, /** @type {'live' | 'rehearse'} */ (mode), unit, inputs.value, withToken);
+  const value = await hashWithToken(root, /** @type {'live' | 'rehearse'} */ (mode), unit, inputs.value, withToken, context.taskGraph);
   return { ...inputs, value };
 }
 

@@ -20,7 +20,7 @@ const { join } = require('node:path');
 const { writeFileAtomic } = require('./fs-atomic');
 const { paths } = require('./paths');
 
-/** @typedef {import('./paths').Mode} Mode */
+/** @typedef {import('./mode').Mode} Mode */
 /**
  * What a unit's world consists of locally, workspace-relative.
  * @typedef {object} StateParts
@@ -74,11 +74,14 @@ async function s3ObjectHash({ bucket, key, region }) {
   }
 }
 
-/** @type {Map<string, Promise<string>>} */
-const accountsByRegion = new Map();
+/** Per Nx run (its task graph), the account of the credentials by region: STS is asked once a run. */
+const accountsOfRun = new WeakMap();
 
-/** The account the current credentials belong to, asked of STS once per process. @param {string} region */
-function currentAccount(region) {
+/** The account the current credentials belong to. @param {string} region @param {object} run */
+function currentAccount(region, run) {
+  if (!accountsOfRun.has(run)) accountsOfRun.set(run, new Map());
+  /** @type {Map<string, Promise<string>>} */
+  const accountsByRegion = accountsOfRun.get(run);
   if (!accountsByRegion.has(region)) {
     accountsByRegion.set(region, (async () => {
       const { STSClient, GetCallerIdentityCommand } = require('@aws-sdk/client-sts');
@@ -123,12 +126,12 @@ async function installedComponents({ region, thingNames }) {
   return lines.join('\n');
 }
 
-/** A hash of what the parts are now. @param {string} root @param {StateParts} parts */
-async function hashParts(root, parts) {
+/** A hash of what the parts are now. @param {string} root @param {StateParts} parts @param {object} run what the lookups of one Nx run share */
+async function hashParts(root, parts, run) {
   const lines = [];
   for (const file of parts.files ?? []) lines.push(`${file} ${existsSync(join(root, file)) ? sha256(readFileSync(join(root, file))) : 'absent'}`);
   for (const file of parts.present ?? []) lines.push(`${file} ${existsSync(join(root, file)) ? 'present' : 'absent'}`);
-  if (parts.account) lines.push(await currentAccount(parts.account.region));
+  if (parts.account) lines.push(await currentAccount(parts.account.region, run));
   if (parts.s3) lines.push(await s3ObjectHash(parts.s3));
   if (parts.greengrassCores) lines.push(await installedComponents(parts.greengrassCores));
   return sha256(lines.join('\n'));
@@ -138,12 +141,13 @@ async function hashParts(root, parts) {
  * The token for a task about to be hashed with `inputs`, kept as pending for the run to record.
  * @param {string} root @param {Mode} mode @param {string} unit @param {string} inputs Nx's hash of the task's inputs
  * @param {(token: string) => string} taskHash the task's hash with that token
+ * @param {object} [run] what the tasks of one Nx run share (its task graph): AWS is asked once a run
  * @returns {Promise<string>} the task's hash
  */
-async function hashWithToken(root, mode, unit, inputs, taskHash) {
+async function hashWithToken(root, mode, unit, inputs, taskHash, run = {}) {
   const record = readJson(join(root, paths.recordFile(mode, unit)));
   let token;
-  if (!isRecord(record) || (await hashParts(root, record.parts)) !== record.partsHash) token = freshToken();
+  if (!isRecord(record) || (await hashParts(root, record.parts, run)) !== record.partsHash) token = freshToken();
   else token = record.inputs === inputs ? record.token : nextToken(record.token, inputs);
   const hash = taskHash(token);
   /** @type {PendingToken} */
@@ -173,7 +177,7 @@ async function recordState(root, mode, unit, parts, taskHash = process.env.NX_TA
   rmSync(pendingFile, { force: true });
   if (!taskHash || pending?.hash !== taskHash) return forgetState(root, mode, unit);
   /** @type {StateRecord} */
-  const record = { token: pending.token, inputs: pending.inputs, parts, partsHash: await hashParts(root, parts) };
+  const record = { token: pending.token, inputs: pending.inputs, parts, partsHash: await hashParts(root, parts, {}) };
   writeFileAtomic(join(root, paths.recordFile(mode, unit)), JSON.stringify(record, null, 2) + '\n');
 }
 

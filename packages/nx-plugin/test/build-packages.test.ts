@@ -2,7 +2,6 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/load-config';
 
 const WORKSPACE = join(__dirname, '../../..');
@@ -84,7 +83,7 @@ describe('the packages as published (tools/build-packages.mjs)', () => {
   it('loads every executor and generator in plain Node, without a transpiler', () => {
     const result = JSON.parse(runBuilt(LOAD_ALL));
     expect(result.loaded).toEqual(
-      expect.arrayContaining(['validate', 'synth', 'apply', 'apply hasher', 'destroy', 'effect', 'effect hasher', 'render', 'deliver', 'deliver hasher', 'status', 'init', 'workflow', 'study']),
+      expect.arrayContaining(['validate', 'synth', 'apply', 'apply hasher', 'destroy', 'effect', 'effect hasher', 'render', 'deliver', 'deliver hasher', 'report', 'summary', 'init', 'workflow', 'study']),
     );
     expect(result).toMatchObject({ transpilers: [], ts: false });
   });

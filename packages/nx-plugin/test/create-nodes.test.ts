@@ -2,8 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createNodes, createNodesV2 } from '../src/index';
+import { STEPS } from '../src/steps/registry';
 
 const WORKSPACE = join(__dirname, '../../..');
 const PLUGIN_DIR = join(__dirname, '..');
@@ -30,34 +30,15 @@ describe('project inference', () => {
   it('infers project infra with targets for every unit of every step, each described', async () => {
     const project = await infer();
     expect(project.name).toBe('infra');
-    expect(Object.keys(project.targets!)).toEqual([
-      'validate',
-      'network-synth',
-      'network-apply',
-      'network-destroy',
-      'core-account-synth',
-      'core-account-apply',
-      'core-account-destroy',
-      'core-account-link',
-      'core-account-link-destroy',
-      'core-devices-synth',
-      'core-devices-apply',
-      'core-devices-destroy',
-      'core-render',
-      'core-deliver',
-      'core-deploy',
-      'core-deploy-destroy',
-      'core-status',
-      'workflow-synth',
-      'workflow-apply',
-      'workflow-destroy',
-      'workflow-render',
-      'workflow-launch',
-      'workflow-launch-destroy',
-      'status',
-      'provision',
-      'destroy',
+    // Per step in the registry's order: each unit's targets by its kind, its reports, the step's own target.
+    const byKind = { stack: ['-synth', '-apply', '-destroy'], effect: ['', '-destroy'], render: [''], deliver: [''] };
+    const expected = STEPS.flatMap((step) => [
+      ...step.units.flatMap((unit) => byKind[unit.kind].map((suffix) => `${unit.name}${suffix}`)),
+      ...(step.reports ?? []).map((report) => report.name),
+      step.name,
     ]);
+    expect(Object.keys(project.targets!)).toEqual(['validate', ...expected, 'provision', 'destroy']);
+    expect(expected).toEqual(expect.arrayContaining(['network-apply', 'core-account-link', 'core-deliver', 'core-status', 'workflow-launch', 'status', 'core']));
     for (const [name, target] of Object.entries(project.targets!)) {
       // Sentences, as `--json` and the graph show them, with no word or phrase said twice in a row.
       expect(target.metadata?.description, name).toMatch(/^[A-Z].*\.$/);
@@ -98,18 +79,21 @@ describe('project inference', () => {
     // The workflow step reads the network's facts (subnet, security group), so it waits for it.
     expect(targets!['workflow-apply'].dependsOn).toEqual(['workflow-synth', 'network-apply']);
     expect(targets!['workflow-launch'].dependsOn).toEqual(['validate', 'workflow-apply', 'workflow-render']);
-    expect(targets!.provision.dependsOn).toEqual([
-      'network-apply',
-      'core-account-apply',
-      'core-account-link',
-      'core-devices-apply',
-      'core-render',
-      'core-deliver',
-      'core-deploy',
-      'workflow-apply',
-      'workflow-render',
-      'workflow-launch',
-    ]);
+    // Each step's target runs all of its units, after the steps whose facts it reads; provision runs every step.
+    expect(targets!.network.dependsOn).toEqual(['network-apply']);
+    expect(targets!.core.dependsOn).toEqual(['core-account-apply', 'core-account-link', 'core-devices-apply', 'core-render', 'core-deliver', 'core-deploy']);
+    expect(targets!.workflow.dependsOn).toEqual(['network', 'workflow-apply', 'workflow-render', 'workflow-launch']);
+    expect(targets!.core.configurations).toEqual({ rehearse: { mode: 'rehearse' } });
+    expect(targets!.provision.dependsOn).toEqual(['network', 'core', 'workflow']);
+  });
+
+  it('groups the targets by step, for `nx show project --web` and the graph', async () => {
+    const project = await infer();
+    const groups = project.metadata!.targetGroups as Record<string, string[]>;
+    expect(Object.keys(groups)).toEqual(['network', 'core', 'workflow', 'project']);
+    expect(groups.core).toEqual(expect.arrayContaining(['core', 'core-deploy', 'core-deploy-destroy', 'core-status']));
+    expect(groups.project).toEqual(['validate', 'provision', 'destroy']);
+    expect(Object.values(groups).flat().sort()).toEqual(Object.keys(project.targets!).sort());
   });
 
   it('tears down in reverse: a unit is undone after every unit that reads its facts', async () => {
@@ -164,7 +148,7 @@ describe('project inference', () => {
       '-e',
       `const { createNodesV2 } = require(${JSON.stringify(join(__dirname, '../src/index.js'))});
        createNodesV2[1](['config/project.yaml'], {}, { workspaceRoot: ${JSON.stringify(root)}, nxJsonConfiguration: {} }).then(() =>
-         console.log(Object.keys(require.cache).filter((f) => /node_modules\\/(cdktf|@cdktf|@nx\\/devkit|nx|yaml)\\//.test(f)).length))`,
+         process.stdout.write(String(Object.keys(require.cache).filter((f) => /node_modules\\/(cdktf|@cdktf|@nx\\/devkit|nx|yaml)\\//.test(f)).length)))`,
     ]);
     // The shipped project.yaml mentions the S3 backend, in a comment: that must not load the parser.
     expect(readFileSync(join(root, 'config/project.yaml'), 'utf8')).toMatch(/#.*backend: s3/);

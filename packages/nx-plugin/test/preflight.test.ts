@@ -1,7 +1,6 @@
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { preflight } from '../src/terraform/preflight';
 import { SynthesizedStack } from '../src/terraform/synthesized-stack';
 import { resolveTerraformCli } from '../src/terraform/terraform-cli';

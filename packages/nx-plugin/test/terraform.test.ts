@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { stripVTControlCharacters } from 'node:util';
 import { join } from 'node:path';
 import { synthesize } from '@pushbutton/stacks';
-import { resultsBucketPrefix } from '@pushbutton/stacks/src/settings';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resultsBucketPrefix } from '@pushbutton/stacks/src/workflow/settings';
+import { codeOf } from '../src/steps/kinds';
 import { loadConfig } from '../src/config/load-config';
 import { writeFacts } from '../src/facts';
 import { paths } from '../src/paths';
@@ -16,7 +16,11 @@ import { ApplyResult, applyStack, REHEARSAL_ENV, StackRun } from '../src/terrafo
 import { SynthesizedStack } from '../src/terraform/synthesized-stack';
 import { resolveTerraformCli, runTerraform, TerraformError, terraformEnv } from '../src/terraform/terraform-cli';
 
+// Each block's setup applies stacks with Terraform: minutes under load, not seconds.
+jest.setTimeout(180_000);
+
 const WORKSPACE = join(__dirname, '../../..');
+const STACKS = codeOf('stack');
 process.env.TF_PLUGIN_CACHE_DIR ??= join(tmpdir(), 'pushbutton-tf-plugin-cache');
 
 let root: string;
@@ -44,7 +48,7 @@ async function rehearse(stack: string, readsFactsOf: string[]): Promise<[ApplyRe
 beforeAll(() => {
   root = mkdtempSync(join(tmpdir(), 'pushbutton-terraform-'));
   const config = loadConfig(WORKSPACE, 'config');
-  synthesize('network', config, join(root, paths.synthDir('network')));
+  synthesize(STACKS['network'], 'network', config, join(root, paths.synthDir('network')));
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
@@ -110,7 +114,7 @@ describe('the core stacks under Terraform', () => {
 
   beforeAll(async () => {
     const config = loadConfig(WORKSPACE, 'config');
-    for (const stack of ['core-account', 'core-devices']) synthesize(stack, config, join(root, paths.synthDir(stack)));
+    for (const stack of ['core-account', 'core-devices']) synthesize(STACKS[stack], stack, config, join(root, paths.synthDir(stack)));
     [account, accountLog] = await rehearse('core-account', []);
     [devices, devicesLog] = await rehearse('core-devices', ['core-account']);
   });
@@ -269,7 +273,7 @@ describe('the workflow stack under Terraform', () => {
 
   beforeAll(async () => {
     const config = loadConfig(WORKSPACE, 'config');
-    synthesize('workflow', config, join(root, paths.synthDir('workflow')));
+    synthesize(STACKS['workflow'], 'workflow', config, join(root, paths.synthDir('workflow')));
     // What a network rehearsal hands on, written here so this block does not depend on the order of the others.
     writeFacts(root, { unit: 'network', mode: 'rehearse', rehearsal: true, values: NETWORK_FACTS });
     [workflow, log] = await rehearse('workflow', ['network']);

@@ -1,6 +1,5 @@
+// The stacks' shared parts. Each step's stacks are in its folder, `<step>/<unit>.ts`, each
+// exporting its builder as default; the plugin finds them by its step registry.
 export * from './settings';
-export { NetworkStack } from './network-stack';
-export { CoreAccountStack } from './core-account-stack';
-export { CoreDevicesStack } from './core-devices-stack';
-export { WorkflowStack } from './workflow-stack';
-export { buildStack, synthesize, STACK_NAMES } from './synthesize';
+export { PushbuttonStack, trustPolicy } from './pushbutton-stack';
+export { buildStack, synthesize, type StackBuilder } from './synthesize';

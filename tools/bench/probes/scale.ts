@@ -30,14 +30,14 @@ const modules = phase(
   'imports',
   () => ({
     ...require('@pushbutton/nx-plugin/src/config/load-config'),
-    ...require('@pushbutton/nx-plugin/src/workflows/cases'),
-    ...require('@pushbutton/nx-plugin/src/templates/workflow-render-plan'),
-    ...require('@pushbutton/nx-plugin/src/templates/render-templates'),
-    ...require('@pushbutton/nx-plugin/src/effects/workflow-launch'),
+    ...require('@pushbutton/nx-plugin/src/steps/workflow/cases'),
+    ...require('@pushbutton/nx-plugin/src/render/render-step'),
+    workflowRender: require('@pushbutton/nx-plugin/src/steps/workflow/workflow-render').default,
+    workflowLaunch: require('@pushbutton/nx-plugin/src/steps/workflow/workflow-launch').default,
   }),
   0,
 );
-const { loadConfig, expandCases, workflowRenderItems, renderStep, workflowLaunch } = modules;
+const { loadConfig, expandCases, workflowRender, renderStep, workflowLaunch } = modules;
 const { parseDocument } = require('yaml');
 
 // The config: this workspace's, with its cases and studies replaced by one study of N cases (not timed).
@@ -70,7 +70,7 @@ const facts = {
 const settings = phase('loadConfig', () => loadConfig(tmp, 'config'));
 const expanded = phase('expandCases', () => expandCases(settings.workflows));
 if (expanded.length !== cases) throw new Error(`expected ${cases} cases, expanded ${expanded.length}`);
-const items = phase('workflowRenderItems', () => workflowRenderItems(settings, facts, true));
+const items = phase('workflowRender', () => workflowRender(settings, facts, true));
 const files = phase('renderStep', () => renderStep({ workspaceRoot: root, step: 'workflow', outDir: join(tmp, 'render'), items }));
 phase('workflowLaunch.rehearse', () =>
   workflowLaunch.rehearse({ settings, facts, region: settings.project.region, mode: 'rehearse', workspaceRoot: tmp, print: () => {} }),

@@ -4,6 +4,25 @@ import { spawn } from 'node:child_process';
 import { basename } from 'node:path';
 import { quote } from 'shell-quote';
 
+/** A device's bundle: what a deliver unit packs, from what, and where it goes. */
+export interface Bundle {
+  /** Device name in config. */
+  device: string;
+  /** The folder the bundle unpacks to on the device, and the archive's name. */
+  rootName: string;
+  /** Absolute: the rendered files the bundle holds. */
+  sourceDir: string;
+  /** Absolute: the device's private key, packed at 0600. */
+  keyFile: string;
+  /** Absolute: the archive. */
+  bundleFile: string;
+  /** Core devices only: where to install it over ssh, when configured. */
+  host?: string;
+  sshPort: number;
+  /** Install on a core device, or hand to whoever runs the client test. */
+  kind: 'core' | 'client';
+}
+
 /** Runs a system command; resolves when it exits 0. */
 export type RunCommand = (command: string, args: string[]) => Promise<void>;
 

@@ -1,9 +1,10 @@
 // A device bundle: the rendered files and the device's private key in one reproducible .tar.gz
 // that unpacks to a single folder. The archive holds a private key, so it is written 0600 into
 // a 0700 folder, and nothing here prints the key or its content.
-import { chmodSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { create, type WriteEntry } from 'tar';
+import { writeFileAtomic } from '../fs-atomic';
 
 export interface PackBundleOptions {
   /** Absolute: the rendered files of one device. */
@@ -28,30 +29,24 @@ export async function packBundle({ sourceDir, keyFile, rootName, outFile }: Pack
   const folder = dirname(outFile);
   mkdirSync(folder, { recursive: true, mode: 0o700 });
   chmodSync(folder, 0o700);
-  const staging = `${outFile}.${process.pid}.tmp`;
   const key = resolve(keyFile);
-  try {
-    await create(
-      {
-        file: staging,
-        mode: 0o600,
-        gzip: true,
-        portable: true,
-        mtime: FIXED_MTIME,
-        cwd: sourceDir,
-        prefix: rootName,
-        // Entries are listed one by one, sorted, so the order never depends on the file system.
-        noDirRecurse: true,
-        onWriteEntry: (entry) => normalizeEntry(entry, key),
-      },
-      // './' keeps a file named like '@x' from being read as an archive to append.
-      ['.', ...entries.map((entry) => `./${entry}`), key],
-    );
-    chmodSync(staging, 0o600);
-    renameSync(staging, outFile);
-  } finally {
-    rmSync(staging, { force: true });
-  }
+  const archive = create(
+    {
+      gzip: true,
+      portable: true,
+      mtime: FIXED_MTIME,
+      cwd: sourceDir,
+      prefix: rootName,
+      // Entries are listed one by one, sorted, so the order never depends on the file system.
+      noDirRecurse: true,
+      onWriteEntry: (entry) => normalizeEntry(entry, key),
+    },
+    // './' keeps a file named like '@x' from being read as an archive to append.
+    ['.', ...entries.map((entry) => `./${entry}`), key],
+  );
+  const chunks: Buffer[] = [];
+  for await (const chunk of archive) chunks.push(Buffer.from(chunk));
+  writeFileAtomic(outFile, Buffer.concat(chunks), 0o600);
 }
 
 /** Sets the path of the key entry, and every entry's mode; the prefix is added after this. */

@@ -1,6 +1,5 @@
 import type { ExecutorContext } from '@nx/devkit';
 import { ConfigError } from '../config/config-error';
-import { STEPS } from '../steps';
 import { PreflightError } from '../terraform/preflight';
 import { TerraformError } from '../terraform/terraform-cli';
 
@@ -34,12 +33,4 @@ export async function runExecutor(body: () => Promise<void>): Promise<{ success:
 /** The config folder: the root of the project this executor runs for. */
 export function configDirOf(context: ExecutorContext): string {
   return context.projectsConfigurations.projects[context.projectName!].root;
-}
-
-export function unitDefinition(name: string) {
-  for (const step of STEPS) {
-    const unit = step.units.find((u) => u.name === name);
-    if (unit) return { step, unit };
-  }
-  throw new Error(`Unknown unit "${name}"; the units are ${STEPS.flatMap((s) => s.units.map((u) => u.name)).join(', ')}`);
 }

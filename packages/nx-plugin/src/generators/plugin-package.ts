@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, sep } from 'node:path';
-import { CONFIG_DIR, PROJECT_CONFIG_FILE } from '../steps';
+import type { StepDefinition } from '../steps/definition';
+import { CONFIG_DIR, PROJECT_CONFIG_FILE } from '../steps/registry';
 
 export const PLUGIN_NAME = '@pushbutton/nx-plugin';
 
@@ -35,17 +36,21 @@ export function startersDir(plugin: PluginPackage): string {
 }
 
 /**
- * The plugin's schemas folder as a config file in `<workspaceRoot>/config` refers to it: inside
- * the workspace when the plugin's source is (as in Pushbutton's own repository), else where a
- * package manager links it (a real path into a pnpm store would break on the next upgrade).
+ * The JSON Schema of a config file (project.yaml's, or a step's) as a file in `<workspaceRoot>/config`
+ * refers to it: inside the workspace when the plugin's source is (as in Pushbutton's own repository),
+ * else where a package manager links it (a real path into a pnpm store would break on the next upgrade).
  */
-export function schemasFromConfigDir(workspaceRoot: string, plugin: PluginPackage): string {
+export function schemaFromConfigDir(workspaceRoot: string, plugin: PluginPackage, step?: StepDefinition): string {
   const path = relative(workspaceRoot, plugin.dir);
   const insideWorkspace = !path.startsWith('..') && !isAbsolute(path) && !path.split(sep).includes('node_modules');
-  return insideWorkspace ? ['..', ...path.split(sep), 'schemas'].join('/') : `../node_modules/${PLUGIN_NAME}/schemas`;
+  const pluginDir = insideWorkspace ? ['..', ...path.split(sep)].join('/') : `../node_modules/${PLUGIN_NAME}`;
+  return `${pluginDir}/${step ? `src/steps/${step.name}/schema.json` : 'schemas/project.schema.json'}`;
 }
 
-/** Points a config file's `# yaml-language-server: $schema=...` comment at `schemasDir`. */
-export function withSchemaComment(text: string, schemasDir: string): string {
-  return text.replace(/^(# yaml-language-server: \$schema=).*\/([^/\s]+\.schema\.json)$/m, `$1${schemasDir}/$2`);
+/** The `# yaml-language-server: $schema=...` comment of a config file. */
+export const schemaComment = (schema: string) => `# yaml-language-server: $schema=${schema}`;
+
+/** Points a config file's schema comment at `schema`. */
+export function withSchemaComment(text: string, schema: string): string {
+  return text.replace(/^# yaml-language-server: \$schema=.*$/m, schemaComment(schema));
 }

@@ -1,14 +1,15 @@
 import { normalizePath, NxJsonConfiguration, readNxJson, Tree } from '@nx/devkit';
 import { loadConfigFrom, PushbuttonConfig } from '../config/load-config';
-import { CONFIG_DIR, DEFAULT_PROJECT_NAME, PROJECT_CONFIG_FILE, STEPS } from '../steps';
-import type { StepDefinition } from '../steps';
+import type { StepDefinition } from '../steps/definition';
+import { CONFIG_DIR, DEFAULT_PROJECT_NAME, PROJECT_CONFIG_FILE, STEPS } from '../steps/registry';
 import { PLUGIN_NAME } from './plugin-package';
 
 export const PROJECT_FILE = `${CONFIG_DIR}/${PROJECT_CONFIG_FILE}`;
 export const configFileOf = (step: StepDefinition) => `${CONFIG_DIR}/${step.configFile}`;
-export const WORKFLOW_STEP = STEPS.find((step) => step.name === 'workflow')!;
+export const stepNamed = (name: string) => STEPS.find((step) => step.name === name)!;
+export const WORKFLOW_STEP = stepNamed('workflow');
 export const WORKFLOWS_FILE = configFileOf(WORKFLOW_STEP);
-export const NETWORK_FILE = configFileOf(STEPS.find((step) => step.name === 'network')!);
+export const NETWORK_FILE = configFileOf(stepNamed('network'));
 
 /** The other steps whose facts a step's units read. */
 export function stepsReadBy(step: StepDefinition): StepDefinition[] {

@@ -3,9 +3,9 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { TerraformCli } from './terraform-cli';
+import type { Mode } from '../mode';
 import type { SynthesizedStack } from './synthesized-stack';
 
-export type Mode = 'live' | 'rehearse';
 
 const MIN_VERSION = [1, 7, 0];
 const MIN_VERSION_S3_LOCKFILE = [1, 10, 0];

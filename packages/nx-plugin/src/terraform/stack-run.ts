@@ -2,13 +2,14 @@
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
-import { factsAsVariables, writeFacts } from '../facts';
+import { factsAsVariables } from '../facts';
 import { writeFileAtomic } from '../fs-atomic';
 import { DeviceKey, ensureDeviceKey } from '../keys';
 import { paths } from '../paths';
 import { ACCOUNT_ID_VARIABLE } from '@pushbutton/stacks/src/settings';
-import { forgetState, recordState, StateParts } from '../state-token';
-import type { Mode } from './preflight';
+import type { StateParts } from '../state-token';
+import { forgetUnit, recordUnit } from '../unit-record';
+import type { Mode } from '../mode';
 import { REHEARSAL_OVERRIDE_FILE, REHEARSAL_TEST_FILE, rehearsalCollector, rehearsalOverride, rehearsalTestFile } from './rehearsal';
 import type { SynthesizedStack } from './synthesized-stack';
 import { captureTerraform, runTerraform, RunOptions, TerraformCli, terraformEnv } from './terraform-cli';
@@ -148,16 +149,10 @@ async function applyRehearsal(run: StackRun, dir: string): Promise<Omit<ApplyRes
 
 /** Applies the stack (or rehearses it), then hands on its facts. */
 export async function applyStack(run: StackRun): Promise<ApplyResult> {
-  forgetState(run.workspaceRoot, run.mode, run.stack.name);
+  forgetUnit(run.workspaceRoot, run.mode, run.stack.name);
   const { dir, keys } = prepareWorkDir(run);
   const result = run.mode === 'live' ? await applyLive(run, dir) : await applyRehearsal(run, dir);
-  await recordState(run.workspaceRoot, run.mode, run.stack.name, stateParts(run, keys));
-  const factsFile = writeFacts(run.workspaceRoot, {
-    unit: run.stack.name,
-    mode: run.mode,
-    rehearsal: run.mode === 'rehearse',
-    values: result.values,
-  });
+  const factsFile = await recordUnit(run.workspaceRoot, run.mode, run.stack.name, result.values, stateParts(run, keys));
   return { ...result, factsFile };
 }
 

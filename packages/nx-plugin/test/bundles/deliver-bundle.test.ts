@@ -1,12 +1,11 @@
 // Delivery: the exact ssh and scp invocations with a host, the printed commands without one.
 // `run` is the boundary to the system; the tests spy on it instead of faking an ssh server.
-import { describe, expect, it, vi } from 'vitest';
 import { deliverBundle, runCommand } from '../../src/bundles/deliver-bundle';
 
 const BUNDLE = '/work/lab/.pushbutton/bundles/live/pushbutton-core-lab-gateway.tar.gz';
 const ROOT_NAME = 'pushbutton-core-lab-gateway';
 
-function deliver(host?: string, run = vi.fn(async (_command: string, _args: string[]) => {})) {
+function deliver(host?: string, run = jest.fn(async (_command: string, _args: string[]) => {})) {
   const printed: string[] = [];
   const delivery = deliverBundle({ bundleFile: BUNDLE, rootName: ROOT_NAME, host, sshPort: 2222, print: (line) => printed.push(line), run });
   return { delivery, printed, run };
@@ -33,7 +32,7 @@ describe('deliverBundle', () => {
   });
 
   it('does not try to install when the copy fails', async () => {
-    const failingCopy = vi.fn(async (_command: string, _args: string[]) => {}).mockRejectedValueOnce(new Error('scp failed with exit code 1'));
+    const failingCopy = jest.fn(async (_command: string, _args: string[]) => {}).mockRejectedValueOnce(new Error('scp failed with exit code 1'));
     const { delivery, run } = deliver('pi@192.0.2.10', failingCopy);
     await expect(delivery).rejects.toThrow('scp failed with exit code 1');
     expect(run).toHaveBeenCalledTimes(1);

@@ -4,9 +4,8 @@ import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { list } from 'tar';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { packBundle } from '../../src/bundles/pack-bundle';
-import { renderStep } from '../../src/templates/render-templates';
+import { renderStep } from '../../src/render/render-step';
 
 const WORKSPACE = join(__dirname, '../../../..');
 const ROOT_NAME = 'pushbutton-core-lab-gateway';
@@ -99,7 +98,7 @@ describe('packBundle', () => {
   });
 
   it('never prints the key', async () => {
-    const printed = [vi.spyOn(console, 'log'), vi.spyOn(console, 'error'), vi.spyOn(console, 'warn')];
+    const printed = [jest.spyOn(console, 'log'), jest.spyOn(console, 'error'), jest.spyOn(console, 'warn')];
     await pack();
     for (const spy of printed) {
       expect(spy.mock.calls.flat().join('\n')).not.toContain('device-key-fixture');

@@ -1,8 +1,10 @@
 // A cache hit of an apply, effect or delivery only where the world is what that run left:
 // config that returns to an earlier value, and records that are lost, in a temporary git clone.
 import { rmSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TempWorkspace } from './temp-workspace';
+
+// Terraform and Nx run for real here: minutes, not seconds.
+jest.setTimeout(600_000);
 
 const EFFECTFUL = [
   'network-apply',
@@ -44,7 +46,7 @@ function change(file: string, edit: (text: string) => string): () => void {
   return () => ws.edit(file, () => before);
 }
 
-describe('a config that returns to an earlier value is applied again', { timeout: 300_000 }, () => {
+describe('a config that returns to an earlier value is applied again', () => {
   beforeAll(() => run('infra:provision:rehearse'));
 
   it('for a stack: an ingress rule added, then removed', () => {
@@ -78,7 +80,7 @@ describe('a config that returns to an earlier value is applied again', { timeout
   });
 });
 
-describe('lost records make every unit they stood for run again', { timeout: 600_000 }, () => {
+describe('lost records make every unit they stood for run again', () => {
   it("a unit's folder: that unit applies again, and the run after it is all cache hits", () => {
     rmSync(ws.path('.pushbutton/rehearse/network'), { recursive: true });
     expect(run('infra:provision:rehearse').executed).toContain('infra:network-apply:rehearse');

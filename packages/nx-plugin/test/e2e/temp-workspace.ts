@@ -100,6 +100,11 @@ export class TempWorkspace {
     };
   }
 
+  /** Runs a command in the clone, with the user's environment. */
+  run(command: string, args: string[]) {
+    return run(command, args, this.root, this.env());
+  }
+
   nx(args: string[], extraEnv: NodeJS.ProcessEnv = {}) {
     rmSync(join(this.cacheDir, 'run.json'), { force: true });
     return run(process.execPath, [join(this.root, 'node_modules/nx/dist/bin/nx.js'), ...args], this.root, this.env(extraEnv));

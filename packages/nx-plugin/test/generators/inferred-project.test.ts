@@ -2,12 +2,11 @@ import { readNxJson, Tree } from '@nx/devkit';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load-config';
 import { studyGenerator } from '../../src/generators/study/generator';
 import { workflowGenerator } from '../../src/generators/workflow/generator';
 import { createNodes } from '../../src/index';
-import { expandCases } from '../../src/workflows/cases';
+import { expandCases } from '../../src/steps/workflow/cases';
 import { captureLog, initializedWorkspace } from './workspace';
 
 const PLUGIN = '@pushbutton/nx-plugin';
@@ -52,9 +51,9 @@ describe('a workspace set up by the generators', () => {
     const project = await inferredProject(tree);
     expect(project.name).toBe('infra');
     expect(targetsOf(project)).toEqual(
-      expect.arrayContaining(['validate', 'network-apply', 'core-devices-apply', 'core-render', 'workflow-apply', 'workflow-launch', 'status', 'provision', 'destroy']),
+      expect.arrayContaining(['validate', 'network-apply', 'core-devices-apply', 'core-render', 'workflow-apply', 'workflow-launch', 'status', 'network', 'core', 'workflow', 'provision', 'destroy']),
     );
-    expect(project.targets!.provision.dependsOn).toEqual(expect.arrayContaining(['network-apply', 'core-deliver', 'workflow-launch']));
+    expect(project.targets!.provision.dependsOn).toEqual(['network', 'core', 'workflow']);
 
     const config = loadConfig(root, 'config');
     expect(config.project.name).toBe('soil-lab');
@@ -67,7 +66,7 @@ describe('a workspace set up by the generators', () => {
 
     const project = await inferredProject(tree);
     expect(project.name).toBe('lab');
-    expect(targetsOf(project)).toEqual(['validate', 'network-synth', 'network-apply', 'network-destroy', 'provision', 'destroy']);
+    expect(targetsOf(project)).toEqual(['validate', 'network-synth', 'network-apply', 'network-destroy', 'network', 'provision', 'destroy']);
     expect(Object.keys(loadConfig(root, 'config'))).toEqual(['project', 'network']);
   });
 });

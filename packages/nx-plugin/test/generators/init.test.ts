@@ -2,7 +2,6 @@ import { readJson, readNxJson, Tree, writeJson } from '@nx/devkit';
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, sep } from 'node:path';
-import { beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config/config-error';
 import { initGenerator } from '../../src/generators/init/generator';
 import { captureLog, changes, REPOSITORY, repositoryText, thrownBy, treeConfig } from './workspace';
@@ -10,7 +9,7 @@ import { captureLog, changes, REPOSITORY, repositoryText, thrownBy, treeConfig }
 const PLUGIN = '@pushbutton/nx-plugin';
 const CONFIG_FILES = ['project.yaml', 'network.yaml', 'core.yaml', 'workflows.yaml'];
 /** Where a workspace that installed the plugin finds its schemas (the repository's files point into packages/). */
-const INSTALLED_SCHEMAS = '$schema=../node_modules/@pushbutton/nx-plugin/schemas/';
+const INSTALLED_PLUGIN = '$schema=../node_modules/@pushbutton/nx-plugin/';
 
 function repositoryTemplates(): string[] {
   const dir = join(REPOSITORY, 'templates');
@@ -31,7 +30,7 @@ function treeFiles(tree: Tree, folder: string): string[] {
 /** The repository's config file as init writes it for `name` and `region`. */
 function expectedConfig(file: string, name: string, region: string): string {
   return repositoryText(`config/${file}`)
-    .replace('$schema=../packages/nx-plugin/schemas/', INSTALLED_SCHEMAS)
+    .replace('$schema=../packages/nx-plugin/', INSTALLED_PLUGIN)
     .replace(/^name: pushbutton-demo$/m, `name: ${name}`)
     .replace(/^region: us-west-2$/m, `region: ${region}`)
     .replace(/^( {2}availabilityZone:) us-west-2a$/m, `$1 ${region}a`);
@@ -117,7 +116,7 @@ describe('init', () => {
     const { version } = JSON.parse(repositoryText('packages/nx-plugin/package.json'));
     const install = initGenerator(tree, {});
     expect(readJson(tree, 'package.json').devDependencies).toEqual({ [PLUGIN]: version });
-    expect(install).toBeTypeOf('function');
+    expect(typeof install).toBe('function');
   });
 
   it('prints what it did and the next command', () => {

@@ -1,9 +1,8 @@
-import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config/config-error';
 import { studyGenerator } from '../../src/generators/study/generator';
 import type { StudyGeneratorSchema } from '../../src/generators/study/schema';
 import { workflowGenerator } from '../../src/generators/workflow/generator';
-import { expandCases } from '../../src/workflows/cases';
+import { expandCases } from '../../src/steps/workflow/cases';
 import { captureLog, changes, initializedWorkspace, thrownBy, treeConfig } from './workspace';
 
 const FILE = 'config/workflows.yaml';

@@ -1,6 +1,5 @@
 import { Tree } from '@nx/devkit';
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
-import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config/config-error';
 import { workflowGenerator } from '../../src/generators/workflow/generator';
 import type { WorkflowGeneratorSchema } from '../../src/generators/workflow/schema';
@@ -63,7 +62,7 @@ describe('workflow', () => {
     const tree = initializedWorkspace({ steps: ['network'] });
     workflowGenerator(tree, ALIGN);
     const text = tree.read(FILE, 'utf-8')!;
-    expect(text).toMatch(/^# yaml-language-server: \$schema=\.\.\/node_modules\/@pushbutton\/nx-plugin\/schemas\/workflows\.schema\.json\n/);
+    expect(text).toMatch(/^# yaml-language-server: \$schema=\.\.\/node_modules\/@pushbutton\/nx-plugin\/src\/steps\/workflow\/schema\.json\n/);
     expect(text.endsWith(`\n\nworkflows:${ALIGN_YAML}`)).toBe(true);
     expect(Object.keys(treeConfig(tree).workflows!.workflows)).toEqual(['align']);
     expect(log.warn()).toBe('');

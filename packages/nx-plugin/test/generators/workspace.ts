@@ -2,7 +2,6 @@ import { logger, Tree } from '@nx/devkit';
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeEach, vi } from 'vitest';
 import { initGenerator } from '../../src/generators/init/generator';
 import type { InitGeneratorSchema } from '../../src/generators/init/schema';
 
@@ -15,14 +14,14 @@ export function repositoryText(path: string): string {
 
 /** What a generator prints, collected instead of shown. */
 export function captureLog(): { info: () => string; warn: () => string } {
-  const info = vi.spyOn(logger, 'info').mockImplementation(() => undefined);
-  const warn = vi.spyOn(logger, 'warn').mockImplementation(() => undefined);
+  const info = jest.spyOn(logger, 'info').mockImplementation(() => undefined);
+  const warn = jest.spyOn(logger, 'warn').mockImplementation(() => undefined);
   // Called once per file: each test sees only what it printed.
   beforeEach(() => {
     info.mockClear();
     warn.mockClear();
   });
-  const text = (spy: typeof info) => spy.mock.calls.map((call) => call.join(' ')).join('\n');
+  const text = (spy: { mock: { calls: unknown[][] } }) => spy.mock.calls.map((call) => call.join(' ')).join('\n');
   return { info: () => text(info), warn: () => text(warn) };
 }
 

@@ -1,11 +1,13 @@
 import type { ExecutorContext } from '@nx/devkit';
-import { applySummary } from '../../report';
-import { Mode, preflight } from '../../terraform/preflight';
+import { applySummary } from '../../format';
+import { unitNamed } from '../../steps/registry';
+import type { Mode } from '../../mode';
+import { preflight } from '../../terraform/preflight';
 import { MOCK_ACCOUNT } from '../../terraform/rehearsal';
 import { applyStack } from '../../terraform/stack-run';
 import { SynthesizedStack } from '../../terraform/synthesized-stack';
 import { resolveTerraformCli, TerraformCliOptions } from '../../terraform/terraform-cli';
-import { runExecutor, unitDefinition } from '../run-executor';
+import { runExecutor } from '../run-executor';
 
 export interface ApplyExecutorOptions extends TerraformCliOptions {
   stack: string;
@@ -24,7 +26,7 @@ export default async function applyExecutor(options: ApplyExecutorOptions, conte
       mode: options.mode,
       account: account ?? MOCK_ACCOUNT,
       cli,
-      readsFactsOf: unitDefinition(options.stack).unit.readsFactsOf,
+      readsFactsOf: unitNamed(options.stack).unit.readsFactsOf,
       print: (text) => console.log(text),
     });
     console.log(`\n${applySummary(options.stack, options.mode, result, account)}`);

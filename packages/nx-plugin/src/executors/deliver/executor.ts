@@ -1,14 +1,16 @@
 import type { ExecutorContext } from '@nx/devkit';
 import { relative } from 'node:path';
-import { Bundle, DELIVERY_PLANS } from '../../bundles/delivery-plans';
-import { deliverBundle, runCommand } from '../../bundles/deliver-bundle';
+import { Bundle, deliverBundle, runCommand } from '../../bundles/deliver-bundle';
 import { packBundle } from '../../bundles/pack-bundle';
-import { writeFacts } from '../../facts';
-import { formatFacts } from '../../report';
-import { forgetState, recordState } from '../../state-token';
-import type { Mode } from '../../terraform/preflight';
+import { formatFacts } from '../../format';
+import { codeOf } from '../../steps/kinds';
+import { forgetUnit, recordUnit } from '../../unit-record';
+import type { Mode } from '../../mode';
 import { runExecutor } from '../run-executor';
 import { unitContext } from '../unit-context';
+
+/** Every deliver unit's plan, loaded with this executor. */
+const DELIVERY_PLANS = codeOf('deliver');
 
 export interface DeliverExecutorOptions {
   unit: string;
@@ -31,16 +33,14 @@ export default async function deliverExecutor(options: DeliverExecutorOptions, c
   return runExecutor(async () => {
     const { settings, root } = unitContext(options.unit, options.mode, context, []);
     const plan = DELIVERY_PLANS[options.unit];
-    if (!plan) throw new Error(`No delivery plan is registered for unit ${options.unit}`);
     const bundles = plan(settings, root, options.mode);
-    forgetState(root, options.mode, options.unit);
+    forgetUnit(root, options.mode, options.unit);
     for (const bundle of bundles) {
       await packBundle({ ...bundle, outFile: bundle.bundleFile });
       await handOver(bundle, options.mode, root);
     }
     const values = { bundles: Object.fromEntries(bundles.map((b) => [b.device, relative(root, b.bundleFile)])) };
-    writeFacts(root, { unit: options.unit, mode: options.mode, rehearsal: options.mode === 'rehearse', values });
-    await recordState(root, options.mode, options.unit, { files: Object.values(values.bundles) });
+    await recordUnit(root, options.mode, options.unit, values, { files: Object.values(values.bundles) });
     console.log(`\n${formatFacts(values.bundles)}`);
   });
 }

@@ -1,17 +1,22 @@
 import type { ExecutorContext } from '@nx/devkit';
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { EFFECTS } from '../../effects';
-import { readFacts, removeFacts } from '../../facts';
+import { readFacts } from '../../facts';
 import { paths } from '../../paths';
-import { forgetState } from '../../state-token';
-import { awsPreflight, Mode, preflight } from '../../terraform/preflight';
+import { forgetUnit } from '../../unit-record';
+import { codeOf } from '../../steps/kinds';
+import { unitNamed } from '../../steps/registry';
+import type { Mode } from '../../mode';
+import { awsPreflight, preflight } from '../../terraform/preflight';
 import { MOCK_ACCOUNT } from '../../terraform/rehearsal';
 import { certifiedDevices, destroyStack } from '../../terraform/stack-run';
 import { SynthesizedStack } from '../../terraform/synthesized-stack';
 import { resolveTerraformCli, TerraformCliOptions } from '../../terraform/terraform-cli';
-import { runExecutor, unitDefinition } from '../run-executor';
+import { runExecutor } from '../run-executor';
 import { unitContext } from '../unit-context';
+
+/** Every effect unit's code, loaded with this executor. */
+const EFFECTS = codeOf('effect');
 
 export interface DestroyExecutorOptions extends TerraformCliOptions {
   unit: string;
@@ -30,7 +35,7 @@ async function destroyTerraformStack(options: DestroyExecutorOptions, root: stri
     mode: options.mode,
     account: account ?? MOCK_ACCOUNT,
     cli,
-    readsFactsOf: unitDefinition(options.unit).unit.readsFactsOf,
+    readsFactsOf: unitNamed(options.unit).unit.readsFactsOf,
     print: (text) => console.log(text),
   });
   const devices = Object.values(certifiedDevices(stack));
@@ -75,11 +80,10 @@ async function undoEffect(options: DestroyExecutorOptions, context: ExecutorCont
 
 export default async function destroyExecutor(options: DestroyExecutorOptions, context: ExecutorContext) {
   return runExecutor(async () => {
-    const { unit } = unitDefinition(options.unit);
+    const { unit } = unitNamed(options.unit);
     const outcome = unit.kind === 'stack' ? await destroyTerraformStack(options, context.root) : await undoEffect(options, context);
-    removeFacts(context.root, options.mode, options.unit);
     // Whatever the unit left is gone: the next provision must run it again.
-    forgetState(context.root, options.mode, options.unit);
+    forgetUnit(context.root, options.mode, options.unit, { undone: true });
     console.log(`\n${options.unit}: ${outcome}`);
   });
 }

@@ -1,11 +1,14 @@
 import type { ExecutorContext } from '@nx/devkit';
-import { EFFECTS } from '../../effects';
-import { writeFacts } from '../../facts';
-import { formatFacts } from '../../report';
-import { forgetState, recordState } from '../../state-token';
-import { awsPreflight, Mode } from '../../terraform/preflight';
+import { formatFacts } from '../../format';
+import { codeOf } from '../../steps/kinds';
+import { forgetUnit, recordUnit } from '../../unit-record';
+import type { Mode } from '../../mode';
+import { awsPreflight } from '../../terraform/preflight';
 import { runExecutor } from '../run-executor';
 import { unitContext } from '../unit-context';
+
+/** Every effect unit's code, loaded with this executor. */
+const EFFECTS = codeOf('effect');
 
 export interface EffectExecutorOptions {
   unit: string;
@@ -16,17 +19,13 @@ export default async function effectExecutor(options: EffectExecutorOptions, con
   return runExecutor(async () => {
     const { effectContext, root } = unitContext(options.unit, options.mode, context);
     const effect = EFFECTS[options.unit];
-    if (!effect) throw new Error(`No effect is registered for unit ${options.unit}`);
     const { account } = options.mode === 'live' ? await awsPreflight(`run ${options.unit}`, effectContext.region) : {};
-    forgetState(root, options.mode, options.unit);
+    forgetUnit(root, options.mode, options.unit);
     const result = options.mode === 'live' ? await effect.apply(effectContext) : effect.rehearse(effectContext);
-    const factsFile = writeFacts(root, { unit: options.unit, mode: options.mode, rehearsal: options.mode === 'rehearse', values: result.facts });
-    if (result.pending.length) {
-      console.log(`\nNot done yet; the next provision runs ${options.unit} again:\n${result.pending.map((p) => `  - ${p}`).join('\n')}`);
-    } else {
-      const inAccount = account ? { account: { id: account, region: effectContext.region } } : {};
-      await recordState(root, options.mode, options.unit, { ...inAccount, ...effect.stateParts?.(effectContext) });
-    }
+    const inAccount = account ? { account: { id: account, region: effectContext.region } } : {};
+    const done = result.pending.length ? undefined : { ...inAccount, ...effect.stateParts?.(effectContext) };
+    const factsFile = await recordUnit(root, options.mode, options.unit, result.facts, done);
+    if (!done) console.log(`\nNot done yet; the next provision runs ${options.unit} again:\n${result.pending.map((p) => `  - ${p}`).join('\n')}`);
     console.log(`\n${formatFacts(result.facts)}\n\nFacts${options.mode === 'rehearse' ? ' (mock values)' : ''}: ${factsFile}`);
   });
 }

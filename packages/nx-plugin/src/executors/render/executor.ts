@@ -3,11 +3,14 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { paths } from '../../paths';
-import { RENDER_PLANS } from '../../templates';
-import { renderStep } from '../../templates/render-templates';
-import type { Mode } from '../../terraform/preflight';
+import { renderStep } from '../../render/render-step';
+import { codeOf } from '../../steps/kinds';
+import type { Mode } from '../../mode';
 import { runExecutor } from '../run-executor';
 import { unitContext } from '../unit-context';
+
+/** Every render unit's plan, loaded with this executor. */
+const RENDER_PLANS = codeOf('render');
 
 export interface RenderExecutorOptions {
   unit: string;
@@ -42,14 +45,12 @@ function describeChanges(before: Map<string, string>, after: Map<string, string>
 
 export default async function renderExecutor(options: RenderExecutorOptions, context: ExecutorContext) {
   return runExecutor(async () => {
-    const { settings, effectContext, root } = unitContext(options.unit, options.mode, context);
-    const plan = RENDER_PLANS[options.unit];
-    if (!plan) throw new Error(`No render plan is registered for unit ${options.unit}`);
-    const outDir = paths.renderDir(options.mode, plan.step);
+    const { step, settings, effectContext, root } = unitContext(options.unit, options.mode, context);
+    const outDir = paths.renderDir(options.mode, step.name);
     const before = snapshot(join(root, outDir));
-    const items = plan.items(settings, effectContext.facts, options.mode === 'rehearse');
-    renderStep({ workspaceRoot: root, step: plan.step, outDir: join(root, outDir), items });
+    const items = RENDER_PLANS[options.unit](settings, effectContext.facts, options.mode === 'rehearse');
+    renderStep({ workspaceRoot: root, step: step.name, outDir: join(root, outDir), items });
     const note = options.mode === 'rehearse' ? ' (with mock facts)' : '';
-    console.log(`Rendered templates/${plan.step}${note} into ${outDir}, ${items.length} items. ${describeChanges(before, snapshot(join(root, outDir)))}`);
+    console.log(`Rendered templates/${step.name}${note} into ${outDir}, ${items.length} items. ${describeChanges(before, snapshot(join(root, outDir)))}`);
   });
 }

@@ -1,18 +1,23 @@
 import type { ExecutorContext } from '@nx/devkit';
 import { readFacts } from '../../facts';
-import { factsTable } from '../../report';
-import type { Mode } from '../../terraform/preflight';
+import { factsTable } from '../../format';
+import type { Mode } from '../../mode';
+import { paths } from '../../paths';
 import { runExecutor } from '../run-executor';
 
 export interface SummaryExecutorOptions {
   mode: Mode;
   units: string[];
+  /** What was provisioned, for the heading: `every step`, `the core step`. */
+  title?: string;
 }
 
 export default async function summaryExecutor(options: SummaryExecutorOptions, context: ExecutorContext) {
   return runExecutor(async () => {
     const facts = options.units.map((unit) => readFacts(context.root, options.mode, unit)).filter((f) => !!f);
-    const heading = options.mode === 'rehearse' ? 'Rehearsal complete (mock values; nothing exists in AWS)' : 'Provisioned';
-    console.log(`${heading}. Facts by unit (full values in .pushbutton/facts/${options.mode}/):\n\n${factsTable(facts)}`);
+    const what = options.title ?? 'every step';
+    const heading = options.mode === 'rehearse' ? `Rehearsed ${what} (mock values; nothing exists in AWS)` : `Provisioned ${what}`;
+    const where = `${paths.runDir}/facts/${options.mode}/`;
+    console.log(`${heading}. Facts by unit (full values in ${where}):\n\n${factsTable(facts)}`);
   });
 }

@@ -1,9 +1,15 @@
 import type { ExecutorContext } from '@nx/devkit';
+import { rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { synthesize } from '@pushbutton/stacks';
 import { loadConfig } from '../../config/load-config';
+import { replaceDirectory } from '../../fs-atomic';
 import { paths } from '../../paths';
+import { codeOf } from '../../steps/kinds';
 import { configDirOf, runExecutor } from '../run-executor';
+
+/** Every stack unit's builder, loaded with this executor. */
+const STACKS = codeOf('stack');
 
 export interface SynthExecutorOptions {
   stack: string;
@@ -12,7 +18,15 @@ export interface SynthExecutorOptions {
 export default async function synthExecutor(options: SynthExecutorOptions, context: ExecutorContext) {
   return runExecutor(async () => {
     const config = loadConfig(context.root, configDirOf(context));
-    const file = synthesize(options.stack, config, join(context.root, paths.synthDir(options.stack)));
-    console.log(`Synthesized the ${options.stack} stack: ${relative(context.root, file)}`);
+    const outDir = join(context.root, paths.synthDir(options.stack));
+    // The synthesized Terraform replaces the old only once all of it is written.
+    const staging = `${outDir}.${process.pid}.staging`;
+    try {
+      synthesize(STACKS[options.stack], options.stack, config, staging);
+      replaceDirectory(staging, outDir);
+    } finally {
+      rmSync(staging, { recursive: true, force: true });
+    }
+    console.log(`Synthesized the ${options.stack} stack: ${relative(context.root, paths.synthesizedFile(options.stack))}`);
   });
 }

@@ -2,9 +2,9 @@ import { addDependenciesToPackageJson, GeneratorCallback, logger, readJson, read
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, sep } from 'node:path';
 import { paths } from '../../paths';
-import { CONFIG_DIR, DEFAULT_PROJECT_NAME, STEPS } from '../../steps';
-import type { StepDefinition } from '../../steps';
-import { PLUGIN_NAME, pluginPackage, schemasFromConfigDir, startersDir, withSchemaComment } from '../plugin-package';
+import type { StepDefinition } from '../../steps/definition';
+import { CONFIG_DIR, DEFAULT_PROJECT_NAME, STEPS } from '../../steps/registry';
+import { PLUGIN_NAME, pluginPackage, schemaFromConfigDir, startersDir, withSchemaComment } from '../plugin-package';
 import { configFileOf, NETWORK_FILE, pluginEntry, PROJECT_FILE, stepsReadBy, validateConfig } from '../workspace-config';
 import { replaceScalar } from '../yaml-text';
 import type { InitGeneratorSchema } from './schema';
@@ -33,7 +33,8 @@ export function initGenerator(tree: Tree, options: InitGeneratorSchema): Generat
   const plugin = pluginPackage();
   const starters = startersDir(plugin);
   const configPaths = [PROJECT_FILE, ...settings.steps.map(configFileOf)];
-  const config = starterConfig(configPaths.filter((path) => !tree.exists(path)), starters, settings, schemasFromConfigDir(tree.root, plugin));
+  const schemaOf = (path: string) => schemaFromConfigDir(tree.root, plugin, settings.steps.find((step) => configFileOf(step) === path));
+  const config = starterConfig(configPaths.filter((path) => !tree.exists(path)), starters, settings, schemaOf);
   // Throws on invalid config (an unfitting --name or --region) before anything is written.
   validateConfig(tree, config);
 
@@ -99,10 +100,10 @@ function chosenSteps(names: string[]): StepDefinition[] {
 }
 
 /** The starter text of each config file at `paths`, with this workspace's name, region and schema location. */
-function starterConfig(paths: string[], starters: string, settings: InitSettings, schemasDir: string): Record<string, string> {
+function starterConfig(paths: string[], starters: string, settings: InitSettings, schemaOf: (path: string) => string): Record<string, string> {
   return Object.fromEntries(
     paths.map((path) => {
-      const text = withSchemaComment(readFileSync(join(starters, path), 'utf8'), schemasDir);
+      const text = withSchemaComment(readFileSync(join(starters, path), 'utf8'), schemaOf(path));
       return [path, withSettings(path, text, settings)];
     }),
   );

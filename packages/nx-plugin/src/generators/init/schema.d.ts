@@ -1,5 +1,3 @@
-export type StepName = 'network' | 'core' | 'workflow';
-
 export interface InitGeneratorSchema {
   /** The Nx project's name; default infra. */
   projectName?: string;
@@ -7,7 +5,7 @@ export interface InitGeneratorSchema {
   name?: string;
   /** Default us-west-2. */
   region?: string;
-  /** Default every step. */
-  steps?: StepName[];
+  /** Names of steps in the plugin's registry; default every step. */
+  steps?: string[];
   keepExistingVersions?: boolean;
 }

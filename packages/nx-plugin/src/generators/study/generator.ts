@@ -1,6 +1,6 @@
 import { logger, Tree } from '@nx/devkit';
 import { Document, parse, YAMLMap, YAMLSeq } from 'yaml';
-import { studyCombinations } from '../../workflows/cases';
+import { studyCombinations } from '../../steps/workflow/cases';
 import { infraProjectName, requirePushbutton, validateConfig, WORKFLOWS_FILE } from '../workspace-config';
 import { addMapEntry } from '../yaml-text';
 import type { StudyGeneratorSchema } from './schema';

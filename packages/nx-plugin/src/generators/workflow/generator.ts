@@ -1,6 +1,6 @@
 import { logger, Tree } from '@nx/devkit';
 import { Document } from 'yaml';
-import { pluginPackage, schemasFromConfigDir } from '../plugin-package';
+import { pluginPackage, schemaComment, schemaFromConfigDir } from '../plugin-package';
 import { configFileOf, requirePushbutton, stepsReadBy, validateConfig, WORKFLOW_STEP, WORKFLOWS_FILE } from '../workspace-config';
 import { addMapEntry } from '../yaml-text';
 import type { WorkflowGeneratorSchema } from './schema';
@@ -47,7 +47,7 @@ function workflowEntry(options: WorkflowGeneratorSchema): Document {
 
 function newWorkflowsFile(tree: Tree): string {
   return [
-    `# yaml-language-server: $schema=${schemasFromConfigDir(tree.root, pluginPackage())}/workflows.schema.json`,
+    schemaComment(schemaFromConfigDir(tree.root, pluginPackage(), WORKFLOW_STEP)),
     '# The workflow launch step: command-line workflows, and the cases and parameter studies to run',
     '# with them. Add workflows with `npx nx g @pushbutton/nx-plugin:workflow`, studies with',
     '# `npx nx g @pushbutton/nx-plugin:study`.',

@@ -1,0 +1,84 @@
+// core-status: what Greengrass says of each core device now: its health, how our deployment
+// went on it, and the state of every component it runs.
+import {
+  GetCoreDeviceCommand,
+  GetCoreDeviceResponse,
+  GreengrassV2Client,
+  paginateListEffectiveDeployments,
+  paginateListInstalledComponents,
+  ResourceNotFoundException,
+} from '@aws-sdk/client-greengrassv2';
+import { isoSeconds, table } from '../../format';
+import type { EffectContext, Report } from '../kinds';
+import { coreDevicesFacts } from './core-deploy';
+import type { CoreDeployFacts, CoreDeployment } from './facts';
+import { greengrassClient } from './greengrass-client';
+
+const HEADERS = ['core device', 'status', 'last status update', 'deployment', 'deployment status', 'component'];
+export const NOT_REGISTERED = 'not registered yet: run its installer';
+
+const coreDeployFacts = (ctx: EffectContext) => ctx.facts['core-deploy'] as CoreDeployFacts;
+
+/** The core device, or undefined while it has not connected to Greengrass. */
+async function coreDevice(client: GreengrassV2Client, coreDeviceThingName: string): Promise<GetCoreDeviceResponse | undefined> {
+  try {
+    return await client.send(new GetCoreDeviceCommand({ coreDeviceThingName }));
+  } catch (error) {
+    if (error instanceof ResourceNotFoundException) return undefined;
+    throw error;
+  }
+}
+
+/** How our deployment went on the core, as the core reported it. */
+async function deploymentStatus(client: GreengrassV2Client, coreDeviceThingName: string, deploymentId: string): Promise<string> {
+  for await (const page of paginateListEffectiveDeployments({ client }, { coreDeviceThingName })) {
+    const ours = page.effectiveDeployments?.find((d) => d.deploymentId === deploymentId);
+    if (ours) return ours.reason ? `${ours.coreDeviceExecutionStatus} (${ours.reason})` : `${ours.coreDeviceExecutionStatus}`;
+  }
+  return 'not received yet';
+}
+
+/** `name version STATE` of every component on the core, dependencies included. */
+async function installedComponents(client: GreengrassV2Client, coreDeviceThingName: string): Promise<string[]> {
+  const components: string[] = [];
+  for await (const page of paginateListInstalledComponents({ client }, { coreDeviceThingName, topologyFilter: 'ALL' })) {
+    for (const c of page.installedComponents ?? []) components.push(`${c.componentName} ${c.componentVersion} ${c.lifecycleState}`);
+  }
+  return components.sort();
+}
+
+const timestamp = (date: Date | undefined) => (date ? isoSeconds(date) : '-');
+
+/** One row per component; the core's own cells only on its first row. */
+async function coreRows(client: GreengrassV2Client, thingName: string, deployment: CoreDeployment | undefined): Promise<string[][]> {
+  const deploymentName = deployment?.deployment_name ?? '-';
+  const device = await coreDevice(client, thingName);
+  if (!device) return [[thingName, NOT_REGISTERED, '-', deploymentName, '-', '-']];
+  const status = deployment ? await deploymentStatus(client, thingName, deployment.deployment_id) : '-';
+  const components = await installedComponents(client, thingName);
+  const first = [thingName, device.status ?? '-', timestamp(device.lastStatusUpdateTimestamp), deploymentName, status];
+  if (!components.length) return [[...first, 'none reported yet']];
+  return components.map((component, i) => [...(i === 0 ? first : first.map(() => '')), component]);
+}
+
+const coreStatus: Report = {
+  async run(ctx) {
+    const client = greengrassClient(ctx.region);
+    const deployments = coreDeployFacts(ctx).deployments;
+    const rows: string[][] = [];
+    for (const [name, core] of Object.entries(coreDevicesFacts(ctx).core_devices)) {
+      rows.push(...(await coreRows(client, core.thing_name, deployments[name])));
+    }
+    return table(HEADERS, rows);
+  },
+
+  rehearse(ctx) {
+    const rows = Object.values(coreDevicesFacts(ctx).core_devices).map((core) => [
+      core.thing_name,
+      'would query GetCoreDevice, ListEffectiveDeployments and ListInstalledComponents',
+    ]);
+    return table(['core device', 'rehearsal'], rows);
+  },
+};
+
+export default coreStatus;

@@ -1,0 +1,120 @@
+// The code of each kind of unit, and where it is: a step's unit `<unit>` of kind effect, render or
+// deliver is the default export of `<step>/<unit>.ts` here; a report `<report>` of `<step>/<report>.ts`;
+// a stack unit of `@pushbutton/stacks/src/<step>/<unit>.ts`. Derived from the registry, never listed.
+import type { Settings, StackBuilder } from '@pushbutton/stacks';
+import type { Bundle } from '../bundles/deliver-bundle';
+import type { FactsByUnit } from '../facts';
+import type { Mode } from '../mode';
+import type { RenderItem } from '../render/render-step';
+import type { StateParts } from '../state-token';
+import type { ReportDefinition, StepDefinition, UnitDefinition } from './definition';
+import { STEPS } from './registry';
+
+export type FactValues = Record<string, unknown>;
+
+export interface EffectContext {
+  /** The validated config. */
+  settings: Settings;
+  /** The facts of the units this effect reads, by unit name (e.g. `core-devices`). */
+  facts: Record<string, FactValues>;
+  region: string;
+  /** live, or rehearse (for effects that keep a record of what a rehearsal planned). */
+  mode: Mode;
+  /** Absolute; where `.pushbutton/` is (rendered files, rehearsal records). */
+  workspaceRoot: string;
+  /** Progress for the person watching: one line each. */
+  print: (line: string) => void;
+}
+
+export interface EffectResult {
+  /** What the effect hands on to later units. No secrets. */
+  facts: FactValues;
+  /**
+   * What could not be done yet and is not an error (e.g. a core device that has not
+   * connected to Greengrass yet). When not empty, the next provision runs the effect again.
+   */
+  pending: string[];
+}
+
+/**
+ * What the AWS provider has no resource for, done with the AWS SDK v3: an effect makes AWS match
+ * the config idempotently (it reads first and changes only what differs), says in a rehearsal what
+ * it would do without calling AWS, and undoes itself on destroy.
+ */
+export interface Effect {
+  apply(ctx: EffectContext): Promise<EffectResult>;
+  /** What apply would do, printed; returns mock facts. Must not call AWS. */
+  rehearse(ctx: EffectContext): EffectResult;
+  /** Undoes apply; safe to call when there is nothing to undo. */
+  destroy(ctx: EffectContext): Promise<void>;
+  /** What the effect's world is locally, where it keeps one (a rehearsal's record of planned cases). */
+  stateParts?(ctx: EffectContext): StateParts;
+}
+
+export interface ReportOptions {
+  /** Machine-readable JSON instead of a table, for scripts. */
+  json: boolean;
+}
+
+/** An uncached report on what a step made (e.g. `core-status`, the case ledger). */
+export interface Report {
+  /** The report as text (a table, or JSON), read from AWS. */
+  run(ctx: EffectContext, options: ReportOptions): Promise<string>;
+  /** What the report would show in a rehearsal, without calling AWS. */
+  rehearse(ctx: EffectContext, options: ReportOptions): string;
+}
+
+/** A render unit: the render items of its step's templates (templates/<step>/), from config and facts. */
+export type RenderPlan = (settings: Settings, facts: FactsByUnit, rehearsal: boolean) => RenderItem[];
+
+/** A deliver unit: the bundles it packs, from what, and where each one goes. */
+export type DeliveryPlan = (settings: Settings, workspaceRoot: string, mode: Mode) => Bundle[];
+
+/** The code of each unit kind. */
+export interface UnitCode {
+  stack: StackBuilder;
+  effect: Effect;
+  render: RenderPlan;
+  deliver: DeliveryPlan;
+}
+
+function unknownKind(unit: never): never {
+  throw new Error(`Unit ${(unit as UnitDefinition).name} is of no kind Pushbutton knows: ${(unit as UnitDefinition).kind}`);
+}
+
+/** Where a unit's code is, for `require`. */
+export function unitModule(step: StepDefinition, unit: UnitDefinition): string {
+  switch (unit.kind) {
+    case 'stack':
+      return `@pushbutton/stacks/src/${step.name}/${unit.name}`;
+    case 'effect':
+    case 'render':
+    case 'deliver':
+      return `./${step.name}/${unit.name}`;
+    default:
+      return unknownKind(unit);
+  }
+}
+
+export const reportModule = (step: StepDefinition, report: ReportDefinition) => `./${step.name}/${report.name}`;
+
+/** Loads a module by a path relative to this folder, or a package path. */
+export type Load = (module: string) => { default?: unknown };
+export const loadModule: Load = (module) => require(module);
+
+/**
+ * The code of every unit of a kind, by unit name. Call it while the module that needs it loads:
+ * in this repository Nx compiles TypeScript only while it loads an executor.
+ */
+export function codeOf<K extends keyof UnitCode>(kind: K, load: Load = loadModule): Record<string, UnitCode[K]> {
+  const code: Record<string, UnitCode[K]> = {};
+  for (const step of STEPS) {
+    for (const unit of step.units) if (unit.kind === kind) code[unit.name] = load(unitModule(step, unit)).default as UnitCode[K];
+  }
+  return code;
+}
+
+/** Every report's code, by report name; called like codeOf. */
+export function reportsCode(load: Load = loadModule): Record<string, Report> {
+  return Object.fromEntries(STEPS.flatMap((step) => (step.reports ?? []).map((report) => [report.name, load(reportModule(step, report)).default as Report])));
+}

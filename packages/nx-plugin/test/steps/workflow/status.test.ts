@@ -1,0 +1,215 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DescribeInstancesCommand, EC2Client, Instance, InstanceStateName } from '@aws-sdk/client-ec2';
+import { GetObjectCommand, GetObjectCommandOutput, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import type { Settings } from '@pushbutton/stacks';
+import type { WorkflowDefinition, WorkflowSettings } from '@pushbutton/stacks/src/workflow/settings';
+import { mockClient } from 'aws-sdk-client-mock';
+import caseLedger, { LedgerEntry } from '../../../src/steps/workflow/status';
+import { EffectContext, reportsCode } from '../../../src/steps/kinds';
+import workflowLaunch from '../../../src/steps/workflow/workflow-launch';
+import { expandCases } from '../../../src/steps/workflow/cases';
+
+const REGION = 'eu-central-1';
+const BUCKET = 'lab-results-20250301';
+
+const trim: WorkflowDefinition = {
+  name: 'trim',
+  description: 'Quality trimming',
+  instanceType: 'm5.2xlarge',
+  timeoutMinutes: 60,
+  packages: [],
+  setup: [],
+  workdir: '/opt/work',
+  command: 'run-trim',
+  config: {},
+  parameters: { quality_trimming: { qual: 2, window: 4 } },
+  inputs: [],
+  outputs: ['data'],
+};
+
+/** Two single cases and a study of two: four cases. */
+function workflowSettings(extraCases: WorkflowSettings['cases'] = []): WorkflowSettings {
+  return {
+    results: { prefix: 'results', keepOnDestroy: true },
+    launch: { maxConcurrent: 10, imageId: 'ami-0123456789abcdef0', rootVolumeGiB: 50 },
+    workflows: { trim },
+    cases: [
+      { workflow: 'trim', label: 'baseline', parameters: {} },
+      { workflow: 'trim', label: 'strict', parameters: { quality_trimming: { qual: 30 } } },
+      ...extraCases,
+    ],
+    studies: {
+      sweep: { name: 'sweep', workflow: 'trim', parameters: { quality_trimming: { window: 8 } }, matrix: { 'quality_trimming.qual': [5, 10] }, include: [], exclude: [] },
+    },
+  };
+}
+
+const [baseline, strict, sweep5, sweep10] = expandCases(workflowSettings());
+
+const ec2 = mockClient(EC2Client);
+const s3 = mockClient(S3Client);
+let workspace: string;
+
+function context(workflows = workflowSettings(), mode: EffectContext['mode'] = 'live'): EffectContext {
+  const settings: Settings = { project: { name: 'lab', region: REGION, tags: {}, state: { backend: 'local' } }, workflows };
+  return {
+    settings,
+    region: REGION,
+    mode,
+    workspaceRoot: workspace,
+    print: () => {},
+    facts: { workflow: { bucket_name: BUCKET, results_prefix: 'results', launch_template_id: 'lt-0123456789abcdef0' } },
+  };
+}
+
+function worker(caseId: string, InstanceId: string, state: InstanceStateName, launched: string): Instance {
+  return {
+    InstanceId,
+    State: { Name: state },
+    LaunchTime: new Date(launched),
+    Tags: [
+      { Key: 'Project', Value: 'lab' },
+      { Key: 'pushbutton:case-id', Value: caseId },
+    ],
+  };
+}
+
+const markerKey = (caseId: string, status: string) => `results/${caseId}/_pushbutton/${status}.json`;
+
+/**
+ * baseline runs (an older, terminated attempt too); strict succeeded and EC2 has forgotten its
+ * worker; sweep5 failed and its worker is still shown; sweep10 was never launched. A worker
+ * and a marker of a case no longer in config are there too.
+ */
+function accountWithEveryKindOfCase() {
+  ec2.on(DescribeInstancesCommand).resolves({
+    Reservations: [
+      { Instances: [worker(baseline.id, 'i-old', 'terminated', '2025-03-01T08:00:00Z')] },
+      {
+        Instances: [
+          worker(baseline.id, 'i-baseline', 'running', '2025-03-01T10:00:00.123Z'),
+          worker(sweep5.id, 'i-sweep5', 'terminated', '2025-03-01T10:05:00Z'),
+          worker('c-000000000000', 'i-stray', 'running', '2025-03-01T09:00:00Z'),
+        ],
+      },
+    ],
+  });
+  s3.on(ListObjectsV2Command).resolves({
+    Contents: [
+      { Key: `results/${strict.id}/outputs/data/trimmed.fq.gz`, LastModified: new Date('2025-03-01T11:59:00Z') },
+      { Key: markerKey(strict.id, 'succeeded'), LastModified: new Date('2025-03-01T12:00:05Z') },
+      { Key: markerKey(sweep5.id, 'failed'), LastModified: new Date('2025-03-01T10:40:00Z') },
+      { Key: markerKey('c-111111111111', 'succeeded'), LastModified: new Date('2025-02-01T10:40:00Z') },
+    ],
+  });
+  const marker = { caseId: strict.id, status: 'succeeded', exitCode: 0, startedAt: '2025-03-01T09:00:00Z', finishedAt: '2025-03-01T12:00:00Z', seconds: 10800, instanceId: 'i-strict' };
+  const body = { transformToString: async () => JSON.stringify(marker) } as unknown as GetObjectCommandOutput['Body'];
+  s3.on(GetObjectCommand, { Bucket: BUCKET, Key: markerKey(strict.id, 'succeeded') }).resolves({ Body: body });
+}
+
+const rowsOf = (text: string) => text.split('\n').slice(2);
+const rowOf = (text: string, caseId: string) => rowsOf(text).find((row) => row.startsWith(caseId));
+const results = (caseId: string) => `s3://${BUCKET}/results/${caseId}/`;
+
+beforeEach(() => {
+  ec2.reset();
+  s3.reset();
+  workspace = mkdtempSync(join(tmpdir(), 'pushbutton-ledger-'));
+});
+afterEach(() => rmSync(workspace, { recursive: true, force: true }));
+
+describe('status (the case ledger)', () => {
+  it('shows each case with its newest instance, its marker, and where its results are', async () => {
+    accountWithEveryKindOfCase();
+
+    const text = await caseLedger.run(context(), { json: false });
+
+    expect(text.split('\n')[0]).toMatch(/^case\s+workflow\s+parameters\s+instance\s+state\s+started\s+finished\s+results$/);
+    expect(rowOf(text, baseline.id)).toMatch(new RegExp(`^${baseline.id}\\s+trim\\s+-\\s+i-baseline\\s+running\\s+2025-03-01T10:00:00Z\\s+-\\s+${results(baseline.id)}$`));
+    expect(rowOf(text, strict.id)).toMatch(
+      new RegExp(`^${strict.id}\\s+trim\\s+qual=30\\s+-\\s+succeeded\\s+2025-03-01T09:00:00Z\\s+2025-03-01T12:00:00Z\\s+${results(strict.id)}$`),
+    );
+    expect(rowOf(text, sweep5.id)).toMatch(
+      new RegExp(`^${sweep5.id}\\s+trim\\s+window=8 qual=5\\s+i-sweep5\\s+failed\\s+2025-03-01T10:05:00Z\\s+2025-03-01T10:40:00Z\\s+${results(sweep5.id)}$`),
+    );
+    expect(rowOf(text, sweep10.id)).toMatch(new RegExp(`^${sweep10.id}\\s+trim\\s+window=8 qual=10\\s+-\\s+not launched\\s+-\\s+-\\s+${results(sweep10.id)}$`));
+  });
+
+  it('reads a marker only for a case whose instance EC2 no longer shows', async () => {
+    accountWithEveryKindOfCase();
+
+    await caseLedger.run(context(), { json: false });
+
+    expect(s3.commandCalls(GetObjectCommand).map((call) => call.args[0].input)).toEqual([{ Bucket: BUCKET, Key: markerKey(strict.id, 'succeeded') }]);
+    expect(ec2.commandCalls(DescribeInstancesCommand)[0].args[0].input.Filters).toEqual([
+      { Name: 'tag:Project', Values: ['lab'] },
+      { Name: 'tag-key', Values: ['pushbutton:case-id'] },
+    ]);
+  });
+
+  it('sums up the states, and counts instances and markers of cases no longer configured', async () => {
+    accountWithEveryKindOfCase();
+
+    const lines = (await caseLedger.run(context(), { json: false })).split('\n');
+
+    expect(lines).toContain('4 cases: 1 running, 1 succeeded, 1 failed, 1 not launched');
+    expect(lines.at(-1)).toBe('Cases no longer in config (not shown): instances 1, result markers 1.');
+  });
+
+  it('falls back to the marker\'s upload time when the marker cannot be read as JSON', async () => {
+    accountWithEveryKindOfCase();
+    const body = { transformToString: async () => 'not json' } as unknown as GetObjectCommandOutput['Body'];
+    s3.on(GetObjectCommand).resolves({ Body: body });
+
+    const text = await caseLedger.run(context(), { json: false });
+
+    expect(rowOf(text, strict.id)).toMatch(/\s+succeeded\s+-\s+2025-03-01T12:00:05Z\s+/);
+  });
+
+  it('prints only JSON with the documented keys for --json', async () => {
+    accountWithEveryKindOfCase();
+
+    const entries = JSON.parse(await caseLedger.run(context(), { json: true })) as LedgerEntry[];
+
+    for (const entry of entries) {
+      expect(Object.keys(entry)).toEqual(['case', 'label', 'workflow', 'study', 'parameters', 'instance', 'state', 'started', 'finished', 'results']);
+    }
+    expect(entries.map((e) => e.case)).toEqual([baseline.id, strict.id, sweep5.id, sweep10.id]);
+    expect(entries[1]).toEqual({
+      case: strict.id,
+      label: 'strict',
+      workflow: 'trim',
+      study: null,
+      parameters: { 'quality_trimming.qual': 30 },
+      instance: null,
+      state: 'succeeded',
+      started: '2025-03-01T09:00:00Z',
+      finished: '2025-03-01T12:00:00Z',
+      results: results(strict.id),
+    });
+    expect(entries[2]).toMatchObject({ study: 'sweep', parameters: { 'quality_trimming.window': 8, 'quality_trimming.qual': 5 }, instance: 'i-sweep5', state: 'failed' });
+    expect(entries[3]).toMatchObject({ instance: null, state: 'not launched', started: null, finished: null });
+  });
+
+  it('rehearses from config and the rehearsal\'s planned cases, without calling AWS', () => {
+    workflowLaunch.rehearse(context(workflowSettings(), 'rehearse'));
+    const added = workflowSettings([{ workflow: 'trim', label: 'lenient', parameters: { quality_trimming: { qual: 1 } } }]);
+    const lenient = expandCases(added).find((c) => c.label === 'lenient')!;
+
+    const text = caseLedger.rehearse(context(added, 'rehearse'), { json: false });
+    const entries = JSON.parse(caseLedger.rehearse(context(added, 'rehearse'), { json: true })) as LedgerEntry[];
+
+    expect(ec2.calls()).toHaveLength(0);
+    expect(s3.calls()).toHaveLength(0);
+    expect(rowOf(text, baseline.id)).toMatch(new RegExp(`^${baseline.id}\\s+trim\\s+-\\s+-\\s+planned \\(rehearsal\\)\\s+-\\s+-\\s+${results(baseline.id)}$`));
+    expect(rowOf(text, lenient.id)).toMatch(/\s+not planned\s+/);
+    expect(text).toContain('5 cases: 4 planned (rehearsal), 1 not planned');
+    expect(entries.find((e) => e.case === lenient.id)).toMatchObject({ state: 'not planned', instance: null });
+  });
+});
+
+it('is registered as the status report', () => {
+  expect(reportsCode().status).toBe(caseLedger);
+});

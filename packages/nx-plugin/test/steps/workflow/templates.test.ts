@@ -1,0 +1,551 @@
+// The real templates/workflow, rendered for the shipped config and a facts fixture, checked with
+// the tools a worker would use: cloud-init's schema check, YAML parsed back, bash -n and
+// shellcheck, case.env sourced by bash; and the runner (run-case.sh, the same for every case) run
+// in a sandbox where stand-ins for aws, curl and shutdown record what they are asked to do.
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import type { Settings } from '@pushbutton/stacks';
+import type { WorkflowDefinition } from '@pushbutton/stacks/src/workflow/settings';
+import { parse as parseYaml } from 'yaml';
+import { loadConfig } from '../../../src/config/load-config';
+import { codeOf } from '../../../src/steps/kinds';
+import { renderStep } from '../../../src/render/render-step';
+import workflowRenderItems, { userDataFile } from '../../../src/steps/workflow/workflow-render';
+import { expandCases, WorkflowCase } from '../../../src/steps/workflow/cases';
+import { expectCleanScriptFile, runTool, snapshot } from '../../render/checks';
+
+const WORKSPACE = join(__dirname, '../../../../..');
+const BUCKET = 'pushbutton-demo-results-a1b2c3';
+const USER_DATA_LIMIT = 16 * 1024;
+
+const fixtureFacts = (): Record<string, Record<string, unknown>> => ({
+  workflow: { bucket_name: BUCKET, results_prefix: 'results', launch_template_id: 'lt-0123456789abcdef0' },
+});
+const shippedSettings = () => loadConfig(WORKSPACE, 'config');
+const casesOf = (settings: Settings) => expandCases(settings.workflows!);
+
+let temp: string;
+let outDir: string;
+beforeEach(() => {
+  temp = mkdtempSync(join(tmpdir(), 'pushbutton-workflow-render-'));
+  outDir = join(temp, 'workflow');
+});
+afterEach(() => rmSync(temp, { recursive: true, force: true }));
+
+const render = (settings = shippedSettings(), facts = fixtureFacts(), rehearsal = false, out = outDir) =>
+  renderStep({ workspaceRoot: WORKSPACE, step: 'workflow', outDir: out, items: workflowRenderItems(settings, facts, rehearsal) });
+const read = (file: string) => readFileSync(join(outDir, file), 'utf8');
+const modeOf = (file: string) => statSync(join(outDir, file)).mode & 0o777;
+const userDataOf = (c: WorkflowCase) => userDataFile(c.id);
+
+const RUNNER = '/opt/pushbutton/run-case.sh';
+const CASE_ENV = '/opt/pushbutton/case/case.env';
+const CASE_FILES = '/opt/pushbutton/case/';
+
+/** Writes the script to the temp folder and runs bash -n and shellcheck on it. */
+function expectCleanScript(script: string): void {
+  const file = join(temp, 'checked.sh');
+  writeFileSync(file, script);
+  expectCleanScriptFile(file, 'on the runner');
+}
+
+function expectValidCloudConfig(file: string): void {
+  const { status, output } = runTool('cloud-init', ['schema', '--config-file', join(outDir, file)]);
+  expect(status, `cloud-init schema --config-file ${file}:\n${output}`).toBe(0);
+  expect(output).toContain('Valid cloud-config');
+}
+
+interface WriteFile {
+  path: string;
+  permissions: string;
+  encoding?: string;
+  content: string;
+}
+
+/** The files the user-data has cloud-init write, by path, with their content decoded. */
+function writtenFiles(userData: string): Record<string, { permissions: string; text: string }> {
+  const files = parseYaml(userData).write_files as WriteFile[];
+  const decoded = (file: WriteFile) => (file.encoding === 'gz+b64' ? gunzipSync(Buffer.from(file.content, 'base64')).toString('utf8') : file.content);
+  return Object.fromEntries(files.map((file) => [file.path, { permissions: file.permissions, text: decoded(file) }]));
+}
+
+/** The values case.env sets, as bash sees them once it has sourced the file: each a list of words (one for a plain value). */
+function sourcedValues(caseEnv: string, names: string[]): Record<string, string[]> {
+  const file = join(temp, 'sourced.env');
+  writeFileSync(file, caseEnv);
+  // Through a copy: bash 5.2 finds ${#NAME[@]} of a plain value unbound under set -u.
+  const print = names.map((name) => `words=("\${${name}[@]}")\nprintf '%s\\0' "\${#words[@]}" "\${words[@]}"`).join('\n');
+  const { status, output } = runTool('bash', ['-c', `set -u\nsource ${file}\n${print}`], { cwd: temp });
+  expect(status, output).toBe(0);
+  const words = output.split('\0');
+  return Object.fromEntries(names.map((name) => [name, words.splice(0, Number(words.shift()))]));
+}
+
+/** The runner every case's user-data carries; they must all carry the same one. */
+function theRunner(cases: WorkflowCase[]): string {
+  const runners = new Set(cases.map((c) => writtenFiles(read(userDataOf(c)))[RUNNER].text));
+  expect(runners.size, 'one runner for every case').toBe(1);
+  return [...runners][0];
+}
+
+describe('templates/workflow rendered for the shipped config', () => {
+  it('writes only a user-data.yaml for every case', () => {
+    const cases = casesOf(shippedSettings());
+    expect(cases.length).toBeGreaterThanOrEqual(3);
+    expect(render()).toEqual(cases.map(userDataOf).sort());
+    for (const c of cases) expect(modeOf(userDataOf(c)), userDataOf(c)).toBe(0o644);
+  });
+
+  it('writes user-data that cloud-init accepts, well under the 16 KB EC2 allows', () => {
+    render();
+    const cases = casesOf(shippedSettings());
+    for (const c of cases) {
+      const size = Buffer.byteLength(read(userDataOf(c)));
+      expect(size, `${userDataOf(c)} is ${size} bytes`).toBeLessThan(USER_DATA_LIMIT * 0.75);
+      expect(read(userDataOf(c))).toMatch(/^#cloud-config\n/);
+    }
+    // The first (the single case), middle and last (study cases): cloud-init takes about half a second per file.
+    const checked = new Set([cases[0], cases[Math.floor(cases.length / 2)], cases.at(-1)!]);
+    expect(checked.size).toBe(3);
+    for (const c of checked) expectValidCloudConfig(userDataOf(c));
+  }, 60_000);
+
+  // EC2's limit: https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/instancedata-add-user-data.html
+  it('refuses a case whose user-data EC2 would refuse (over 16 KB), naming it, and writes nothing', () => {
+    render();
+    const before = snapshot(outDir);
+    const settings = shippedSettings();
+    const workflow = settings.workflows!.workflows.taxonomic_classification;
+    // Random text: gzip cannot shrink it, and the setup lines are written out as they are.
+    workflow.setup = [...workflow.setup, `echo ${randomBytes(9 * 1024).toString('hex')}`];
+    const [big] = casesOf(settings).filter((c) => c.workflow === 'taxonomic_classification');
+    expect(() => render(settings)).toThrow(
+      new RegExp(`/${userDataOf(big).replace(/\./g, '\\.')} \\(rendered from templates/workflow/case/user-data\\.yaml\\.ejs\\) is \\d+ bytes, over the 16384 that EC2 takes as user data`),
+    );
+    expect(snapshot(outDir)).toEqual(before);
+  });
+
+  it("has cloud-init install the packages, write the case's files and the runner, and run it", () => {
+    render();
+    const settings = shippedSettings();
+    const cases = casesOf(settings);
+    for (const c of cases) {
+      const workflow = settings.workflows!.workflows[c.workflow];
+      const userData = parseYaml(read(userDataOf(c)));
+      expect(userData.package_update).toBe(true);
+      expect(userData.packages).toEqual([...new Set(['awscli', 'curl', 'coreutils', ...workflow.packages])]);
+      expect(userData.runcmd).toEqual([[RUNNER]]);
+      expect(userData.power_state).toMatchObject({ mode: 'poweroff', condition: true });
+      expect(userData.write_files.find((file: WriteFile) => file.path === RUNNER)).toMatchObject({ permissions: '0755', encoding: 'gz+b64' });
+
+      const files = writtenFiles(read(userDataOf(c)));
+      expect(Object.keys(files).sort()).toEqual([
+        '/opt/pushbutton/case/case.env',
+        '/opt/pushbutton/case/case.json',
+        '/opt/pushbutton/case/config.json',
+        '/opt/pushbutton/case/params.json',
+        RUNNER,
+      ]);
+      expect(JSON.parse(files['/opt/pushbutton/case/params.json'].text)).toEqual(c.parameters);
+      expect(JSON.parse(files['/opt/pushbutton/case/config.json'].text)).toEqual(workflow.config);
+      expect(JSON.parse(files['/opt/pushbutton/case/case.json'].text)).toEqual({
+        id: c.id,
+        label: c.label,
+        workflow: c.workflow,
+        study: c.study ?? '',
+        overrides: c.overrides,
+      });
+      expect(files[CASE_ENV].permissions).toBe('0644');
+    }
+    expect(theRunner(cases)).toMatch(/^#!\/usr\/bin\/env bash\n/);
+  });
+
+  it('compresses the runner with a fixed gzip header: no name, mtime 0, Unix', () => {
+    render();
+    const [c] = casesOf(shippedSettings());
+    const runner = (parseYaml(read(userDataOf(c))).write_files as WriteFile[]).find((file) => file.path === RUNNER)!;
+    const header = Buffer.from(runner.content, 'base64').subarray(0, 10);
+    expect([...header]).toEqual([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 2, 3]);
+  });
+
+  it('carries one runner for every case, which passes bash -n and shellcheck', () => {
+    render();
+    expectCleanScript(theRunner(casesOf(shippedSettings())));
+  });
+
+  it("runs the case's workflow under its timeout and sends everything to the case's results", () => {
+    render();
+    const settings = shippedSettings();
+    const cases = casesOf(settings);
+    for (const c of cases) {
+      const workflow = settings.workflows!.workflows[c.workflow];
+      const caseEnv = writtenFiles(read(userDataOf(c)))[CASE_ENV].text;
+      expect(sourcedValues(caseEnv, ['CASE_ID', 'CASE_LABEL', 'RESULTS_URI', 'REGION', 'WORKDIR', 'COMMAND', 'TIMEOUT_MINUTES', 'WATCHDOG_MINUTES'])).toEqual({
+        CASE_ID: [c.id],
+        CASE_LABEL: [c.label],
+        RESULTS_URI: [`s3://${BUCKET}/results/${c.id}/`],
+        REGION: [settings.project.region],
+        WORKDIR: [workflow.workdir],
+        COMMAND: [workflow.command],
+        TIMEOUT_MINUTES: [String(workflow.timeoutMinutes)],
+        WATCHDOG_MINUTES: [String(workflow.timeoutMinutes + 30)],
+      });
+      expect(sourcedValues(caseEnv, ['SETUP', 'INPUTS', 'OUTPUTS'])).toEqual({
+        SETUP: workflow.setup,
+        INPUTS: c.inputs.flatMap((input) => [input.url, input.path]),
+        OUTPUTS: workflow.outputs,
+      });
+    }
+    const runner = theRunner(cases);
+    expect(runner).toContain('source "${CASE_DIR}/case.env" || exit\n');
+    expect(runner).toContain('readonly CASE_ID CASE_LABEL RESULTS_URI REGION WORKDIR COMMAND TIMEOUT_MINUTES WATCHDOG_MINUTES SETUP INPUTS OUTPUTS\n');
+    expect(runner).toContain('timeout --kill-after=5m "${TIMEOUT_MINUTES}m" bash -c "$COMMAND"');
+    expect(runner).toContain('shutdown -h "+${WATCHDOG_MINUTES}"');
+    expect(runner).toContain('"${RESULTS_URI}_pushbutton/${status}.json"');
+    expect(runner).toContain('"${RESULTS_URI}logs/run-case.log"');
+    expect(runner).toContain('"${RESULTS_URI}outputs/${path}/"');
+    expect(runner).toContain('aws s3 cp --region "$REGION"');
+    const markerFormat = /printf '(\{"caseId".*\})\\n'/.exec(runner)?.[1];
+    expect(markerFormat, 'the printf that writes the marker').toBeDefined();
+    expect([...markerFormat!.matchAll(/"(\w+)":/g)].map((match) => match[1])).toEqual([
+      'caseId', 'status', 'exitCode', 'stage', 'startedAt', 'finishedAt', 'seconds', 'instanceId',
+    ]);
+  });
+
+  it('renders the same runner in a rehearsal, and case files that say it is one', () => {
+    render();
+    const cases = casesOf(shippedSettings());
+    const liveRunner = theRunner(cases);
+    const live = cases.map((c) => writtenFiles(read(userDataOf(c)))[CASE_ENV].text);
+    render(shippedSettings(), fixtureFacts(), true);
+    const notice = /^# REHEARSAL: .*\n/m;
+    expect(theRunner(cases)).toBe(liveRunner);
+    expect(liveRunner).not.toMatch(/REHEARSAL/);
+    for (const [index, c] of cases.entries()) {
+      const userData = read(userDataOf(c));
+      const caseEnv = writtenFiles(userData)[CASE_ENV].text;
+      expect(userData).toMatch(notice);
+      expect(caseEnv).toMatch(notice);
+      expect(caseEnv.replace(notice, '')).toBe(live[index]);
+    }
+  });
+});
+
+describe('a study of 64 cases', () => {
+  function studySettings(): Settings {
+    const settings = shippedSettings();
+    const values = Array.from({ length: 8 }, (_, index) => index + 1);
+    settings.workflows!.studies.grid = {
+      name: 'grid',
+      workflow: 'read_filtering',
+      parameters: {},
+      matrix: { 'read_filtering.quality_trimming.qual': values, 'read_filtering.quality_trimming.window': values },
+      include: [],
+      exclude: [],
+    };
+    return settings;
+  }
+
+  it('renders the same bytes every time', () => {
+    const first = render(studySettings());
+    expect(first.length).toBeGreaterThanOrEqual(64);
+    const second = join(temp, 'second');
+    expect(render(studySettings(), fixtureFacts(), false, second)).toEqual(first);
+    expect(snapshot(second)).toEqual(snapshot(outDir));
+  });
+});
+
+describe('a hostile value', () => {
+  // Run in the temp folder: if a value's command substitution ran, it would leave this file there.
+  const HOSTILE = 'it\'s $(touch command-ran) `touch command-ran` "q" \\ !x\nline two: {a: [b]} #c';
+
+  function hostileSettings(): Settings {
+    const settings = shippedSettings();
+    settings.workflows!.cases[0].label = HOSTILE;
+    const workflow = settings.workflows!.workflows[settings.workflows!.cases[0].workflow];
+    workflow.command = `printf '%s' ${JSON.stringify(HOSTILE)} # ${HOSTILE}`;
+    workflow.setup = [HOSTILE];
+    return settings;
+  }
+
+  it('sources back verbatim from case.env, and leaves the runner as it is', () => {
+    render();
+    const runner = theRunner(casesOf(shippedSettings()));
+    const settings = hostileSettings();
+    render(settings);
+    const cases = casesOf(settings);
+    const c = cases.find((each) => each.label === HOSTILE)!;
+    const workflow = settings.workflows!.workflows[c.workflow];
+    const caseEnv = writtenFiles(read(userDataOf(c)))[CASE_ENV].text;
+    expect(sourcedValues(caseEnv, ['CASE_LABEL', 'COMMAND', 'SETUP'])).toEqual({
+      CASE_LABEL: [HOSTILE],
+      COMMAND: [workflow.command],
+      SETUP: [HOSTILE],
+    });
+    expect(existsSync(join(temp, 'command-ran')), 'a command substitution in a value ran').toBe(false);
+    expect(theRunner(cases)).toBe(runner);
+  });
+
+  it('parses back verbatim from user-data.yaml, which cloud-init still accepts', () => {
+    const settings = hostileSettings();
+    render(settings);
+    const c = casesOf(settings).find((each) => each.label === HOSTILE)!;
+    const files = writtenFiles(read(userDataOf(c)));
+    expect(JSON.parse(files['/opt/pushbutton/case/case.json'].text).label).toBe(HOSTILE);
+    expectValidCloudConfig(userDataOf(c));
+  });
+});
+
+describe('the workflow render plan', () => {
+  it('is registered as the workflow-render unit, rendering templates/workflow', () => {
+    expect(codeOf('render')['workflow-render']).toBe(workflowRenderItems);
+  });
+
+  it('gives each case an item with the context the templates read', () => {
+    const settings = shippedSettings();
+    const items = workflowRenderItems(settings, fixtureFacts(), false);
+    const cases = casesOf(settings);
+    expect(items.map((item) => [item.templateDir, item.outDir, item.filePrefix])).toEqual(cases.map((c) => ['case', 'cases', `${c.id}.`]));
+    const single = cases.find((c) => !c.study)!;
+    const { context } = items[cases.indexOf(single)];
+    expect(context).toEqual({
+      project: { name: settings.project.name, region: settings.project.region },
+      rehearsal: false,
+      case: { ...single, study: '' },
+      workflow: settings.workflows!.workflows[single.workflow],
+      results: { bucket: BUCKET, prefix: 'results', uri: `s3://${BUCKET}/results/${single.id}/` },
+      config: settings,
+      facts: fixtureFacts(),
+      gzipBase64: expect.any(Function),
+    });
+    expect(items.find((item) => (item.context.case as WorkflowCase).study)?.context.case).toMatchObject({ study: 'trimming-sweep' });
+  });
+
+  it('names the unit and the fact that is missing', () => {
+    const facts = fixtureFacts();
+    delete facts.workflow.results_prefix;
+    expect(() => workflowRenderItems(shippedSettings(), facts, false)).toThrow(
+      'Rendering the workflow step needs fact results_prefix of workflow, which is missing: apply workflow again.',
+    );
+    expect(() => workflowRenderItems(shippedSettings(), {}, false)).toThrow(
+      'Rendering the workflow step needs the facts of workflow, which were not read: apply workflow first.',
+    );
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The runner, run once in a sandbox
+
+/** Records each call, one line of shell-quoted words, in $STUB_CALLS. */
+const RECORD_CALL = `printf '%q ' "$(basename "$0")" "$@" >>"$STUB_CALLS"; echo >>"$STUB_CALLS"`;
+
+/** `aws s3 cp`, with s3://<bucket>/<key> a path under $FAKE_S3. */
+const AWS_STUB = `#!/usr/bin/env bash
+${RECORD_CALL}
+[[ $1 == s3 && $2 == cp ]] || exit 2
+shift 2
+paths=() recursive=false
+while (($#)); do
+  case $1 in
+    --region | --content-type) shift 2 ;;
+    --recursive) recursive=true && shift ;;
+    --*) shift ;;
+    *) paths+=("$1") && shift ;;
+  esac
+done
+local_path() { if [[ $1 == s3://* ]]; then printf '%s/%s' "$FAKE_S3" "\${1#s3://}"; else printf '%s' "$1"; fi; }
+from=$(local_path "\${paths[0]}") to=$(local_path "\${paths[1]}")
+[[ -e $from ]] || { echo "aws stub: \${paths[0]} does not exist" >&2; exit 1; }
+mkdir -p "$(dirname "$to")"
+if $recursive; then mkdir -p "$to" && cp -R "$from/." "$to"; else cp "$from" "$to"; fi
+`;
+
+/** The instance metadata service, and downloads that save a line naming the URL (or fail with 22 for a URL with "missing"). */
+const CURL_STUB = `#!/usr/bin/env bash
+${RECORD_CALL}
+output= url=
+while (($#)); do
+  case $1 in
+    --output) output=$2 && shift 2 ;;
+    --request | --header | --max-time | --retry) shift 2 ;;
+    --*) shift ;;
+    *) url=$1 && shift ;;
+  esac
+done
+case $url in
+  http://169.254.169.254/latest/api/token) printf 'imds-token' ;;
+  http://169.254.169.254/latest/meta-data/instance-id) printf 'i-0123456789abcdef0' ;;
+  *missing*) echo "curl: (22) The requested URL returned error: 404" >&2 && exit 22 ;;
+  *) printf 'downloaded from %s\\n' "$url" >"$output" ;;
+esac
+`;
+
+const SHUTDOWN_STUB = `#!/usr/bin/env bash\n${RECORD_CALL}\n`;
+
+interface SandboxRun {
+  status: number | null;
+  output: string;
+  /** What the stubs were called with, one line per call. */
+  calls: string[];
+  /** The case's results folder in the fake bucket. */
+  results: string;
+  workdir: string;
+  c: WorkflowCase;
+}
+
+/**
+ * Renders the single case of the shipped config with a harmless workflow in the temp folder, writes
+ * the files its user-data has cloud-init write (the case's into the sandbox case folder, less those
+ * named in `missing`), and runs the runner with the stubs first on PATH.
+ */
+function runCaseInSandbox(change: Partial<WorkflowDefinition> = {}, missing: string[] = []): SandboxRun {
+  const workdir = join(temp, 'work');
+  const settings = shippedSettings();
+  const workflows = settings.workflows!;
+  workflows.studies = {};
+  Object.assign(workflows.workflows[workflows.cases[0].workflow], {
+    workdir,
+    setup: ['echo setting up'],
+    command: 'echo hi > out.txt',
+    inputs: [
+      { url: 'https://example.org/reads_1.fq.gz', path: 'data/reads_1.fq.gz' },
+      { url: 's3://public-inputs/reference.fa', path: 'data/reference.fa' },
+    ],
+    outputs: ['out.txt', 'data'],
+    ...change,
+  });
+  render(settings);
+  const [c] = casesOf(settings);
+
+  const [bin, bucket, caseDir, logDir] = ['bin', 'bucket', 'case', 'logs'].map((name) => join(temp, name));
+  mkdirSync(bin);
+  writeFileSync(join(bin, 'aws'), AWS_STUB, { mode: 0o755 });
+  writeFileSync(join(bin, 'curl'), CURL_STUB, { mode: 0o755 });
+  writeFileSync(join(bin, 'shutdown'), SHUTDOWN_STUB, { mode: 0o755 });
+  mkdirSync(join(bucket, 'public-inputs'), { recursive: true });
+  writeFileSync(join(bucket, 'public-inputs', 'reference.fa'), '>reference\nACGT\n');
+  mkdirSync(caseDir);
+  const files = writtenFiles(read(userDataOf(c)));
+  for (const [path, file] of Object.entries(files)) {
+    const name = path.slice(CASE_FILES.length);
+    if (path.startsWith(CASE_FILES) && !missing.includes(name)) writeFileSync(join(caseDir, name), file.text);
+  }
+  const runner = join(temp, 'run-case.sh');
+  writeFileSync(runner, files[RUNNER].text, { mode: 0o755 });
+  const cloudInitLog = join(temp, 'cloud-init-output.log');
+  writeFileSync(cloudInitLog, 'Cloud-init v. 22.4 running modules:final\n');
+
+  const calls = join(temp, 'calls');
+  const env = {
+    ...process.env,
+    PATH: `${bin}:${process.env.PATH}`,
+    STUB_CALLS: calls,
+    FAKE_S3: bucket,
+    PUSHBUTTON_CASE_DIR: caseDir,
+    PUSHBUTTON_LOG_DIR: logDir,
+    PUSHBUTTON_CLOUD_INIT_LOG: cloudInitLog,
+  };
+  const { status, output } = runTool(runner, [], { cwd: temp, env });
+  const recorded = existsSync(calls) ? readFileSync(calls, 'utf8').trimEnd().split('\n') : [];
+  return { status, output, calls: recorded.map((line) => line.trimEnd()), results: join(bucket, BUCKET, 'results', c.id), workdir, c };
+}
+
+/** The one marker the run left, parsed. */
+function markerOf(run: SandboxRun): { name: string; marker: Record<string, unknown> } {
+  const markers = readdirSync(join(run.results, '_pushbutton'));
+  expect(markers, 'exactly one completion marker').toHaveLength(1);
+  return { name: markers[0], marker: JSON.parse(readFileSync(join(run.results, '_pushbutton', markers[0]), 'utf8')) };
+}
+
+const ISO_UTC = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
+
+describe('the runner in a sandbox', () => {
+  it('runs every stage, uploads outputs and logs, marks the case succeeded and shuts down', () => {
+    const run = runCaseInSandbox();
+    expect(run.status, run.output).toBe(0);
+
+    const { name, marker } = markerOf(run);
+    expect(name).toBe('succeeded.json');
+    expect(Object.keys(marker)).toEqual(['caseId', 'status', 'exitCode', 'stage', 'startedAt', 'finishedAt', 'seconds', 'instanceId']);
+    expect(marker).toMatchObject({ caseId: run.c.id, status: 'succeeded', exitCode: 0, stage: 'finished', instanceId: 'i-0123456789abcdef0' });
+    expect(marker.startedAt).toMatch(ISO_UTC);
+    expect(marker.finishedAt).toMatch(ISO_UTC);
+    expect(marker.seconds).toBeGreaterThanOrEqual(0);
+
+    expect(readFileSync(join(run.results, 'outputs', 'out.txt'), 'utf8')).toBe('hi\n');
+    expect(readFileSync(join(run.results, 'outputs', 'data', 'reads_1.fq.gz'), 'utf8')).toBe('downloaded from https://example.org/reads_1.fq.gz\n');
+    expect(readFileSync(join(run.results, 'outputs', 'data', 'reference.fa'), 'utf8')).toBe('>reference\nACGT\n');
+    const log = readFileSync(join(run.results, 'logs', 'run-case.log'), 'utf8');
+    for (const line of ['Stage setup', 'Setup: echo setting up', 'setting up', 'Stage inputs', 'Stage config', 'Stage run', 'Stage outputs']) {
+      expect(log).toContain(line);
+    }
+    expect(log).toMatch(/succeeded in stage finished with exit code 0\n$/);
+    expect(readFileSync(join(run.results, 'logs', 'cloud-init-output.log'), 'utf8')).toContain('Cloud-init');
+
+    expect(JSON.parse(readFileSync(join(run.workdir, 'params.json'), 'utf8'))).toEqual(run.c.parameters);
+    expect(JSON.parse(readFileSync(join(run.workdir, 'config.json'), 'utf8'))).toEqual({ workflow_targets: expect.any(Array) });
+
+    const timeout = shippedSettings().workflows!.workflows[run.c.workflow].timeoutMinutes;
+    expect(run.calls[0]).toBe(`shutdown -h +${timeout + 30}`);
+    expect(run.calls.at(-1)).toBe('shutdown -h now');
+    expect(run.calls).toContain(
+      'curl --silent --fail --max-time 5 --request PUT --header X-aws-ec2-metadata-token-ttl-seconds:\\ 300 http://169.254.169.254/latest/api/token',
+    );
+    expect(run.calls).toContain('curl --fail --location --retry 3 --silent --show-error --output ' +
+      `${join(run.workdir, 'data/reads_1.fq.gz')} https://example.org/reads_1.fq.gz`);
+    const region = shippedSettings().project.region;
+    expect(run.calls.filter((call) => call.includes('--no-sign-request'))).toEqual([
+      `aws s3 cp --region ${region} --only-show-errors --no-sign-request s3://public-inputs/reference.fa ${join(run.workdir, 'data/reference.fa')}`,
+    ]);
+    const uploads = run.calls.filter((call) => call.startsWith('aws') && call.includes(` s3://${BUCKET}/`)).map((call) => call.split(' ').at(-1));
+    const uri = `s3://${BUCKET}/results/${run.c.id}/`;
+    expect(uploads).toEqual([
+      `${uri}outputs/out.txt`,
+      `${uri}outputs/data/`,
+      `${uri}logs/run-case.log`,
+      `${uri}logs/cloud-init-output.log`,
+      `${uri}_pushbutton/succeeded.json`,
+    ]);
+  });
+
+  it('marks a failing workflow failed with its exit code, still uploading what it left, the logs, and shutting down', () => {
+    const run = runCaseInSandbox({ command: 'echo partial > out.txt; exit 3' });
+    expect(run.status, run.output).toBe(3);
+    expect(markerOf(run)).toMatchObject({ name: 'failed.json', marker: { status: 'failed', exitCode: 3, stage: 'run' } });
+    expect(readFileSync(join(run.results, 'outputs', 'out.txt'), 'utf8')).toBe('partial\n');
+    expect(readFileSync(join(run.results, 'logs', 'run-case.log'), 'utf8')).toContain('failed in stage run with exit code 3');
+    expect(run.calls.at(-1)).toBe('shutdown -h now');
+  });
+
+  it('says which stage failed when an input cannot be fetched, and never runs the workflow', () => {
+    const run = runCaseInSandbox({ inputs: [{ url: 'https://example.org/missing.fq.gz', path: 'data/missing.fq.gz' }] });
+    expect(run.status, run.output).toBe(22);
+    expect(markerOf(run)).toMatchObject({ name: 'failed.json', marker: { status: 'failed', exitCode: 22, stage: 'inputs' } });
+    expect(existsSync(join(run.workdir, 'out.txt'))).toBe(false);
+    expect(existsSync(join(run.results, 'outputs'))).toBe(false);
+    expect(existsSync(join(run.results, 'logs', 'run-case.log'))).toBe(true);
+    expect(run.calls.at(-1)).toBe('shutdown -h now');
+  });
+
+  it("reports timeout's exit code 124 as timed-out", () => {
+    const run = runCaseInSandbox({ command: 'exit 124' });
+    expect(markerOf(run)).toMatchObject({ name: 'timed-out.json', marker: { status: 'timed-out', exitCode: 124, stage: 'run' } });
+  });
+
+  it('stops before it does anything when case.env cannot be read', () => {
+    const run = runCaseInSandbox({}, ['case.env']);
+    expect(run.status, run.output).toBe(1);
+    expect(run.output).toContain('case.env: No such file or directory');
+    expect(run.calls).toEqual([]);
+    expect(existsSync(run.results)).toBe(false);
+  });
+
+  it('fails the case when a declared output is missing', () => {
+    const run = runCaseInSandbox({ outputs: ['out.txt', 'results/*.tsv'] });
+    expect(markerOf(run)).toMatchObject({ name: 'failed.json', marker: { status: 'failed', exitCode: 1, stage: 'outputs' } });
+    expect(readFileSync(join(run.results, 'logs', 'run-case.log'), 'utf8')).toContain('Output results/*.tsv is missing');
+  });
+});
