@@ -2,6 +2,9 @@ import type { Facts } from './facts';
 import type { Mode } from './mode';
 import type { ApplyResult } from './terraform/stack-run';
 
+/** `1 case`, `2 cases`: a number and its noun. */
+export const count = (n: number, noun: string, plural = `${noun}s`) => `${n} ${n === 1 ? noun : plural}`;
+
 /** A time as ISO 8601 to the second: `2026-05-01T12:00:00Z`. */
 export const isoSeconds = (date: Date) => date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 

@@ -243,13 +243,13 @@ function inferInfraProject(configFile, options, context) {
   const targetGroups = {};
   for (const step of steps) {
     const ofStep = Object.assign({}, ...step.units.map((unit) => unitTargets(step, unit, shared)));
-    for (const report of step.reports ?? []) {
-      ofStep[report.name] = {
-        executor: `${PLUGIN}:report`,
-        options: { report: report.name, mode: 'live' },
+    for (const command of step.commands ?? []) {
+      ofStep[command.name] = {
+        executor: `${PLUGIN}:command`,
+        options: { command: command.name, mode: 'live' },
         configurations: REHEARSE,
         cache: false,
-        metadata: { description: `Report ${report.summary}. Reads AWS each time; run it after provision.` },
+        metadata: { description: `${command.summary[0].toUpperCase()}${command.summary.slice(1)}. Never cached: it reads AWS each time.` },
       };
     }
     ofStep[step.name] = stepTarget(step, steps);

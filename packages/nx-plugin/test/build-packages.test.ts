@@ -83,7 +83,7 @@ describe('the packages as published (tools/build-packages.mjs)', () => {
   it('loads every executor and generator in plain Node, without a transpiler', () => {
     const result = JSON.parse(runBuilt(LOAD_ALL));
     expect(result.loaded).toEqual(
-      expect.arrayContaining(['validate', 'synth', 'apply', 'apply hasher', 'destroy', 'effect', 'effect hasher', 'render', 'deliver', 'deliver hasher', 'report', 'summary', 'init', 'workflow', 'study']),
+      expect.arrayContaining(['validate', 'synth', 'apply', 'apply hasher', 'destroy', 'effect', 'effect hasher', 'render', 'deliver', 'deliver hasher', 'command', 'summary', 'init', 'workflow', 'study']),
     );
     expect(result).toMatchObject({ transpilers: [], ts: false });
   });
@@ -111,7 +111,7 @@ describe('the packages as published (tools/build-packages.mjs)', () => {
     expect(built.compiler).toEqual([]);
     expect(built.good).toEqual(outcome('good'));
     expect(built.bad).toEqual(outcome('bad'));
-    expect(built.bad.error).toContain('bad/workflows.yaml:40:21 workflows.read_filtering.timeoutMinutes: expected a number >= 1; found 0');
+    expect(built.bad.error).toContain('bad/workflows.yaml:49:21 workflows.read_filtering.timeoutMinutes: expected a number >= 1; found 0');
     expect(built.bad.error).toContain('(did you mean "ingress"?)');
   });
 });

@@ -30,15 +30,15 @@ describe('project inference', () => {
   it('infers project infra with targets for every unit of every step, each described', async () => {
     const project = await infer();
     expect(project.name).toBe('infra');
-    // Per step in the registry's order: each unit's targets by its kind, its reports, the step's own target.
+    // Per step in the registry's order: each unit's targets by its kind, its commands, the step's own target.
     const byKind = { stack: ['-synth', '-apply', '-destroy'], effect: ['', '-destroy'], render: [''], deliver: [''] };
     const expected = STEPS.flatMap((step) => [
       ...step.units.flatMap((unit) => byKind[unit.kind].map((suffix) => `${unit.name}${suffix}`)),
-      ...(step.reports ?? []).map((report) => report.name),
+      ...(step.commands ?? []).map((command) => command.name),
       step.name,
     ]);
     expect(Object.keys(project.targets!)).toEqual(['validate', ...expected, 'provision', 'destroy']);
-    expect(expected).toEqual(expect.arrayContaining(['network-apply', 'core-account-link', 'core-deliver', 'core-status', 'workflow-launch', 'status', 'core']));
+    expect(expected).toEqual(expect.arrayContaining(['network-apply', 'core-account-link', 'core-deliver', 'core-status', 'workflow-launch', 'status', 'retry', 'core']));
     for (const [name, target] of Object.entries(project.targets!)) {
       // Sentences, as `--json` and the graph show them, with no word or phrase said twice in a row.
       expect(target.metadata?.description, name).toMatch(/^[A-Z].*\.$/);

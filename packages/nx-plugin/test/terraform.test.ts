@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { stripVTControlCharacters } from 'node:util';
 import { join } from 'node:path';
 import { synthesize } from '@pushbutton/stacks';
+import { BATCH_BOOTSTRAP } from '@pushbutton/stacks/src/workflow/batch';
 import { resultsBucketPrefix } from '@pushbutton/stacks/src/workflow/settings';
 import { codeOf } from '../src/steps/kinds';
 import { loadConfig } from '../src/config/load-config';
@@ -259,6 +260,22 @@ describe('the workflow stack under Terraform', () => {
     'aws_s3_bucket_server_side_encryption_configuration.results_encryption',
     'aws_s3_bucket_versioning.results_versioning',
   ];
+  const WORKFLOWS = ['assembly', 'comparison', 'read_filtering', 'taxonomic_classification'];
+  /** The shipped config's engine, AWS Batch. */
+  const BATCH_RESOURCES = [
+    'aws_batch_compute_environment.batch_compute',
+    ...WORKFLOWS.map((name) => `aws_batch_job_definition.batch_job_${name}`),
+    'aws_batch_job_queue.batch_queue',
+    'aws_cloudwatch_log_group.batch_logs',
+    'aws_iam_instance_profile.batch_instance_profile',
+    'aws_iam_role.batch_execution_role',
+    'aws_iam_role.batch_instance_role',
+    'aws_iam_role.batch_job_role',
+    'aws_iam_role_policy.batch_job_results',
+    'aws_iam_role_policy_attachment.batch_execution_policy',
+    'aws_iam_role_policy_attachment.batch_instance_policy',
+    'aws_launch_template.batch_launch_template',
+  ];
   const RESOURCES = [
     'aws_iam_instance_profile.worker_instance_profile',
     'aws_iam_role.worker_role',
@@ -266,6 +283,7 @@ describe('the workflow stack under Terraform', () => {
     'aws_iam_role_policy.worker_write_results',
     'aws_launch_template.worker_launch_template',
     ...BUCKET_RESOURCES,
+    ...BATCH_RESOURCES,
   ].sort();
   let workflow: ApplyResult;
   let log: string;
@@ -279,12 +297,12 @@ describe('the workflow stack under Terraform', () => {
     [workflow, log] = await rehearse('workflow', ['network']);
   });
 
-  it('validates, plans and mock-applies the results bucket, the worker role and profile, and the launch template', () => {
+  it('validates, plans and mock-applies the results bucket, the worker role and launch template, and the Batch engine', () => {
     for (const command of ['validate', 'plan', 'test -json -verbose']) expect(log).toContain(`terraform ${command}`);
-    expect(log).toMatch(/Plan: 11 to add, 0 to change, 0 to destroy/);
+    expect(log).toMatch(/Plan: 26 to add, 0 to change, 0 to destroy/);
     expect(log).toContain('Success! 1 passed, 0 failed.');
     expect(workflow.resources).toEqual(RESOURCES);
-    expect(workflow.outcome).toBe('Mock apply complete! Resources: 11 in memory, none in AWS.');
+    expect(workflow.outcome).toBe('Mock apply complete! Resources: 26 in memory, none in AWS.');
   });
 
   it('keeps the bucket on a live destroy (prevent_destroy), yet the rehearsal tears its mock resources down', () => {
@@ -310,6 +328,10 @@ describe('the workflow stack under Terraform', () => {
       worker_role_arn: expect.stringMatching(/^arn:aws:iam:/),
       instance_profile_name: WORKER,
       instance_profile_arn: expect.stringMatching(/^arn:aws:iam:/),
+      job_queue_arn: expect.stringMatching(/^arn:aws:batch:/),
+      job_definitions: Object.fromEntries(WORKFLOWS.map((name) => [name, expect.stringMatching(/^arn:aws:batch:/)])),
+      log_group_name: '/pushbutton/pushbutton-demo/workflow',
+      jobs_prefix: '_pushbutton/jobs',
     });
     expect(workflow.values.launch_template_id).toMatch(/^lt-[0-9a-f]{17}$/);
     const facts = JSON.parse(readFileSync(join(root, workflow.factsFile), 'utf8'));
@@ -318,10 +340,11 @@ describe('the workflow stack under Terraform', () => {
     expect(recorded).toEqual({ stack: 'workflow', resources: RESOURCES, outputs: workflow.values });
   });
 
-  it("passes the network step's subnet and security group, and nothing else, as variables", () => {
+  it("passes the network step's subnet and security group, and the account the Batch roles trust, as variables", () => {
     expect(workFile('facts.auto.tfvars.json')).toEqual({
       network_subnet_id: NETWORK_FACTS.subnet_id,
       network_security_group_id: NETWORK_FACTS.security_group_id,
+      aws_account_id: MOCK_ACCOUNT,
     });
   });
 
@@ -372,9 +395,14 @@ describe('the workflow stack under Terraform', () => {
       const main = workFile('main.tf.json');
       const arn = '${aws_s3_bucket.results.arn}';
       expect(JSON.parse(main.resource.aws_s3_bucket_policy.results_policy.policy)).toEqual(denyInsecureTransport(arn));
-      expect(Object.keys(main.resource.aws_iam_role_policy).sort()).toEqual(['worker_session_manager', 'worker_write_results']);
+      expect(Object.keys(main.resource.aws_iam_role_policy).sort()).toEqual(['batch_job_results', 'worker_session_manager', 'worker_write_results']);
       expect(JSON.parse(main.resource.aws_iam_role_policy.worker_write_results.policy)).toEqual(writeResults(arn));
-      expect(main.resource.aws_iam_role_policy_attachment).toBeUndefined();
+      // Batch jobs read their manifest besides; only the Batch roles carry AWS managed policies.
+      expect(JSON.parse(main.resource.aws_iam_role_policy.batch_job_results.policy).Statement).toEqual([
+        { Effect: 'Allow', Action: ['s3:GetObject'], Resource: `${arn}/_pushbutton/jobs/*` },
+        ...writeResults(arn).Statement,
+      ]);
+      expect(Object.keys(main.resource.aws_iam_role_policy_attachment).sort()).toEqual(['batch_execution_policy', 'batch_instance_policy']);
     });
 
     it('in the mock-applied state, with the bucket ARN resolved and the launch template in the network subnet', async () => {
@@ -388,6 +416,12 @@ describe('the workflow stack under Terraform', () => {
       ]);
       expect(template.metadata_options).toEqual([expect.objectContaining({ http_tokens: 'required', instance_metadata_tags: 'disabled' })]);
       expect(template.key_name).toBeFalsy();
+      // The Batch engine: its compute in the network subnet, and each job's bootstrap as the shell gets it (Terraform's $${ undone).
+      expect(applied['aws_batch_compute_environment.batch_compute'].compute_resources).toEqual([
+        expect.objectContaining({ subnets: [NETWORK_FACTS.subnet_id], security_group_ids: [NETWORK_FACTS.security_group_id], min_vcpus: 0 }),
+      ]);
+      const container = JSON.parse(applied['aws_batch_job_definition.batch_job_read_filtering'].container_properties);
+      expect(container.command).toEqual(['bash', '-c', BATCH_BOOTSTRAP]);
     }, 120_000);
   });
 });

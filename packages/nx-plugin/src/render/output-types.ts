@@ -96,8 +96,9 @@ export function startChecks(texts: RenderedText[]): ProblemOf {
 export const typeOf = ({ template }: RenderedText): OutputType => outputType(basename(template, '.ejs'));
 
 /** A written file over its item's size limit: its size, and the limit with who sets it. */
-function sizeProblem({ item, output, text }: RenderedText): string | undefined {
+function sizeProblem({ item, output, text, template }: RenderedText): string | undefined {
   if (output === undefined || !item.maxBytes) return undefined;
+  if (item.maxBytes.template && basename(template, '.ejs') !== item.maxBytes.template) return undefined;
   const bytes = Buffer.byteLength(text);
   return bytes > item.maxBytes.limit ? `${bytes} bytes, over the ${item.maxBytes.limit} that ${item.maxBytes.why}` : undefined;
 }

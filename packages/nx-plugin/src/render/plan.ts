@@ -13,6 +13,8 @@ export interface PlannedItem {
   filePrefix: string;
   maxBytes?: RenderItem['maxBytes'];
   templates: string[];
+  /** templates/<step>/ (absolute): `rendered('../<folder>/<name>')` may reach any template under it. */
+  stepDir: string;
 }
 
 /** What one template rendered for one item. */
@@ -72,7 +74,7 @@ function planItem(stepDir: string, item: RenderItem, shown: (path: string) => st
   if (templates.every(isPartial)) {
     throw new Error(`${shown(dir)}/ has no *.ejs templates${templates.length > 0 ? ' but partials' : ''} (render item for ${outDir}).`);
   }
-  return { context: item.context, outDir, filePrefix, maxBytes: item.maxBytes, templates };
+  return { context: item.context, outDir, filePrefix, maxBytes: item.maxBytes, templates, stepDir };
 }
 
 /** The *.ejs templates directly in a folder (absolute paths, sorted); undefined if there is no such folder. */

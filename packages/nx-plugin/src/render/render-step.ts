@@ -18,8 +18,11 @@ export interface RenderItem {
   outDir: string;
   /** Put before the name of each file the item writes, so items can share a folder: `c-0123.` writes `c-0123.user-data.yaml`. */
   filePrefix?: string;
-  /** The most bytes each file the item writes may have, and who says so: the render fails before writing anything larger. */
-  maxBytes?: { limit: number; why: string };
+  /**
+   * The most bytes a file the item writes may have (those of template `template`, or all), and who
+   * says so: the render fails before writing anything larger.
+   */
+  maxBytes?: { limit: number; why: string; template?: string };
   /**
    * What its templates read: each name as a variable, or, if it cannot be one (`case`), as `locals.case`.
    * Data is copied for the templates; a function at the top (a helper such as gzipBase64) is given to them as it is.
@@ -33,14 +36,8 @@ export interface RenderItem {
  * A template whose name starts with `_` is a partial: it renders only through `rendered()`, and is checked but not written.
  */
 export function renderStep(options: { workspaceRoot: string; step: string; outDir: string; items: RenderItem[] }): string[] {
-  const { workspaceRoot, step, outDir, items } = options;
-  const planned = planItems(workspaceRoot, step, items);
-  const compile = templateCompiler(workspaceRoot);
-  const copyContext = contextCopier();
-  const texts = planned.flatMap((item) => renderItem(workspaceRoot, compile, copyContext(item.context), item));
-  requirePartialsUsed(workspaceRoot, planned, texts);
-  const problemOf = startChecks(texts);
-  const files = texts.filter((text): text is RenderedFile => text.output !== undefined);
+  const { workspaceRoot, outDir } = options;
+  const { texts, files, problemOf } = renderAll(options);
   // Written aside while checks run in the background; it replaces the output only if every text checks out.
   const staging = writeStaging(outDir, files);
   try {
@@ -52,6 +49,28 @@ export function renderStep(options: { workspaceRoot: string; step: string; outDi
   return files.map((file) => file.output).sort();
 }
 
+/**
+ * Renders and checks items as renderStep does, writing nothing: each file's text by its path in
+ * the output (`outDir` names the output in messages). For what a run renders again with other
+ * values, such as a retry's user-data.
+ */
+export function renderInMemory(options: { workspaceRoot: string; step: string; outDir: string; items: RenderItem[] }): Map<string, string> {
+  const { texts, files, problemOf } = renderAll(options);
+  for (const text of texts) checkRendered(options.workspaceRoot, options.outDir, text, problemOf);
+  return new Map(files.map((file) => [file.output, file.text]));
+}
+
+/** Every text the items render (files and the partials they use), and their checks started. */
+function renderAll({ workspaceRoot, step, items }: { workspaceRoot: string; step: string; items: RenderItem[] }) {
+  const planned = planItems(workspaceRoot, step, items);
+  const compile = templateCompiler(workspaceRoot);
+  const copyContext = contextCopier();
+  const texts = planned.flatMap((item) => renderItem(workspaceRoot, compile, copyContext(item.context), item));
+  requirePartialsUsed(workspaceRoot, planned, texts);
+  const problemOf = startChecks(texts);
+  const files = texts.filter((text): text is RenderedFile => text.output !== undefined);
+  return { texts, files, problemOf };
+}
 
 /** Writes the files into a folder beside outDir (removed again if writing fails); returns its path. */
 function writeStaging(outDir: string, files: RenderedFile[]): string {

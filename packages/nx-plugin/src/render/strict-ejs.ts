@@ -1,7 +1,7 @@
 // Rendering the templates of one item, strictly: EJS with a read-only view of the context, where a
 // name the context lacks is an error naming the template and line, not an empty string.
-import { readFileSync } from 'node:fs';
-import { basename, dirname } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, dirname, resolve, sep } from 'node:path';
 import { compileFunction } from 'node:vm';
 import ejs from 'ejs';
 import { OutputType, outputType } from './output-types';
@@ -64,7 +64,10 @@ export function renderItem(workspaceRoot: string, compile: TemplateCompiler, con
   };
 
   function rendered(name: unknown): string {
-    const template = typeof name === 'string' ? item.templates.find((path) => basename(path) === `${name}.ejs`) : undefined;
+    const template = typeof name === 'string' ? templateNamed(item, name) : undefined;
+    if (typeof name === 'string' && name.includes('/') && !template) {
+      throw new RenderedCallError(`rendered(${JSON.stringify(name)}): there is no ${name}.ejs under ${workspacePath(workspaceRoot, item.stepDir)}/`);
+    }
     if (!template) {
       const folder = workspacePath(workspaceRoot, dirname(item.templates[0]));
       const available = item.templates.map((path) => JSON.stringify(basename(path, '.ejs'))).join(', ');
@@ -81,6 +84,16 @@ export function renderItem(workspaceRoot: string, compile: TemplateCompiler, con
   return item.templates
     .filter((template) => texts.has(template))
     .map((template) => ({ template, item, text: texts.get(template)!, output: isPartial(template) ? undefined : outputOf(item, template) }));
+}
+
+/**
+ * The template `rendered(name)` means: one of the item's folder by name, or, for a path such as
+ * `../runner/run-case.sh`, any template of the step's folder, relative to the item's.
+ */
+function templateNamed(item: PlannedItem, name: string): string | undefined {
+  if (!name.includes('/')) return item.templates.find((path) => basename(path) === `${name}.ejs`);
+  const path = resolve(dirname(item.templates[0]), `${name}.ejs`);
+  return path.startsWith(`${item.stepDir}${sep}`) && existsSync(path) ? path : undefined;
 }
 
 /** Copies an item's context for its templates, so none of them reaches the caller's objects. */

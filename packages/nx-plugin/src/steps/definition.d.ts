@@ -41,8 +41,11 @@ export interface DeliverUnit extends UnitBase {
 
 export type UnitDefinition = StackUnit | EffectUnit | RenderUnit | DeliverUnit;
 
-/** An uncached target that reports, from AWS, on what the step made: `<step>/<report>.ts`. */
-export interface ReportDefinition {
+/**
+ * An uncached target run on demand, `<step>/<command>.ts`: a report read from AWS on what the step
+ * made (the case ledger), or an action taken once (retry).
+ */
+export interface CommandDefinition {
   /** Target name, and the name of its module. */
   name: string;
   summary: string;
@@ -60,5 +63,5 @@ export interface StepDefinition {
   settingsKey: string;
   /** In the order they run. */
   units: UnitDefinition[];
-  reports?: ReportDefinition[];
+  commands?: CommandDefinition[];
 }

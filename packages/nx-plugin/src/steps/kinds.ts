@@ -1,5 +1,5 @@
 // The code of each kind of unit, and where it is: a step's unit `<unit>` of kind effect, render or
-// deliver is the default export of `<step>/<unit>.ts` here; a report `<report>` of `<step>/<report>.ts`;
+// deliver is the default export of `<step>/<unit>.ts` here; a command `<command>` of `<step>/<command>.ts`;
 // a stack unit of `@pushbutton/stacks/src/<step>/<unit>.ts`. Derived from the registry, never listed.
 import type { Settings, StackBuilder } from '@pushbutton/stacks';
 import type { Bundle } from '../bundles/deliver-bundle';
@@ -7,7 +7,7 @@ import type { FactsByUnit } from '../facts';
 import type { Mode } from '../mode';
 import type { RenderItem } from '../render/render-step';
 import type { StateParts } from '../state-token';
-import type { ReportDefinition, StepDefinition, UnitDefinition } from './definition';
+import type { CommandDefinition, StepDefinition, UnitDefinition } from './definition';
 import { STEPS } from './registry';
 
 export type FactValues = Record<string, unknown>;
@@ -51,17 +51,21 @@ export interface Effect {
   stateParts?(ctx: EffectContext): StateParts;
 }
 
-export interface ReportOptions {
-  /** Machine-readable JSON instead of a table, for scripts. */
-  json: boolean;
+/** The options a command is run with, as Nx passes them from the command line. */
+export interface CommandOptions {
+  /** Reports: machine-readable JSON instead of a table, for scripts. */
+  json?: boolean;
+  [option: string]: unknown;
 }
 
-/** An uncached report on what a step made (e.g. `core-status`, the case ledger). */
-export interface Report {
-  /** The report as text (a table, or JSON), read from AWS. */
-  run(ctx: EffectContext, options: ReportOptions): Promise<string>;
-  /** What the report would show in a rehearsal, without calling AWS. */
-  rehearse(ctx: EffectContext, options: ReportOptions): string;
+/** An uncached command on what a step made: a report (`core-status`, the case ledger) or an action (retry). */
+export interface Command {
+  /** The options it takes (beyond `mode`); any other is an error. */
+  options: string[];
+  /** Its output (a table, or JSON), from AWS. */
+  run(ctx: EffectContext, options: CommandOptions): Promise<string>;
+  /** What it would show or do in a rehearsal, without calling AWS. */
+  rehearse(ctx: EffectContext, options: CommandOptions): string;
 }
 
 /** A render unit: the render items of its step's templates (templates/<step>/), from config and facts. */
@@ -96,7 +100,7 @@ export function unitModule(step: StepDefinition, unit: UnitDefinition): string {
   }
 }
 
-export const reportModule = (step: StepDefinition, report: ReportDefinition) => `./${step.name}/${report.name}`;
+export const commandModule = (step: StepDefinition, command: CommandDefinition) => `./${step.name}/${command.name}`;
 
 /** Loads a module by a path relative to this folder, or a package path. */
 export type Load = (module: string) => { default?: unknown };
@@ -114,7 +118,7 @@ export function codeOf<K extends keyof UnitCode>(kind: K, load: Load = loadModul
   return code;
 }
 
-/** Every report's code, by report name; called like codeOf. */
-export function reportsCode(load: Load = loadModule): Record<string, Report> {
-  return Object.fromEntries(STEPS.flatMap((step) => (step.reports ?? []).map((report) => [report.name, load(reportModule(step, report)).default as Report])));
+/** Every command's code, by command name; called like codeOf. */
+export function commandsCode(load: Load = loadModule): Record<string, Command> {
+  return Object.fromEntries(STEPS.flatMap((step) => (step.commands ?? []).map((command) => [command.name, load(commandModule(step, command)).default as Command])));
 }

@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StepDefinition, UnitDefinition } from './definition';
-import { loadModule, reportModule, unitModule, type Load } from './kinds';
+import { commandModule, loadModule, unitModule, type Load } from './kinds';
 import { STEPS } from './registry';
 
 const isFunction = (value: unknown) => typeof value === 'function';
@@ -11,12 +11,12 @@ const hasFunctions = (...names: string[]) => (value: unknown) =>
   !!value && typeof value === 'object' && names.every((name) => isFunction((value as Record<string, unknown>)[name]));
 
 /** What the default export of each kind's module must be, and how to say it. */
-const SHAPES: Record<UnitDefinition['kind'] | 'report', { is: (value: unknown) => boolean; what: string }> = {
+const SHAPES: Record<UnitDefinition['kind'] | 'command', { is: (value: unknown) => boolean; what: string }> = {
   stack: { is: isFunction, what: 'a stack builder (scope, name, settings) => TerraformStack' },
   effect: { is: hasFunctions('apply', 'rehearse', 'destroy'), what: 'an effect with apply, rehearse and destroy' },
   render: { is: isFunction, what: 'a render plan (settings, facts, rehearsal) => render items' },
   deliver: { is: isFunction, what: 'a delivery plan (settings, workspaceRoot, mode) => bundles' },
-  report: { is: hasFunctions('run', 'rehearse'), what: 'a report with run and rehearse' },
+  command: { is: (value) => hasFunctions('run', 'rehearse')(value) && Array.isArray((value as { options?: unknown }).options), what: 'a command with options, run and rehearse' },
 };
 
 /** The problem with a module's default export, if any. */
@@ -58,8 +58,8 @@ function stepProblems(step: StepDefinition, load: Load, unitNames: Set<string>):
       if (!unitNames.has(name)) problems.push(`unit ${unit.name}: reads or runs after ${name}, which no step has`);
     }
   }
-  for (const report of step.reports ?? []) {
-    const problem = moduleProblem(load, reportModule(step, report), 'report', `report ${report.name}`);
+  for (const command of step.commands ?? []) {
+    const problem = moduleProblem(load, commandModule(step, command), 'command', `command ${command.name}`);
     if (problem) problems.push(problem);
   }
   return problems;
@@ -73,9 +73,9 @@ export function registryProblems(steps: StepDefinition[] = STEPS, load: Load = l
     'validate',
     'provision',
     'destroy',
-    ...steps.flatMap((step) => [step.name, ...step.units.flatMap(targetNames), ...(step.reports ?? []).map((report) => report.name)]),
+    ...steps.flatMap((step) => [step.name, ...step.units.flatMap(targetNames), ...(step.commands ?? []).map((command) => command.name)]),
   ];
   const twice = [...new Set(targets.filter((name, i) => targets.indexOf(name) !== i))];
-  if (twice.length) problems.push(`target names given twice (steps, units and reports must not share them): ${twice.join(', ')}`);
+  if (twice.length) problems.push(`target names given twice (steps, units and commands must not share them): ${twice.join(', ')}`);
   return problems;
 }

@@ -8,7 +8,7 @@
 
 /** @typedef {import('./definition').StepDefinition} StepDefinition */
 /** @typedef {import('./definition').UnitDefinition} UnitDefinition */
-/** @typedef {import('./definition').ReportDefinition} ReportDefinition */
+/** @typedef {import('./definition').CommandDefinition} CommandDefinition */
 
 const STEP_NAMES = ['network', 'core', 'workflow'];
 
@@ -31,13 +31,13 @@ function unitNamed(name) {
   return found;
 }
 
-/** The report of that name, with its step. @param {string} name */
-function reportNamed(name) {
+/** The command of that name, with its step. @param {string} name */
+function commandNamed(name) {
   for (const step of STEPS) {
-    const report = (step.reports ?? []).find((r) => r.name === name);
-    if (report) return { step, report };
+    const command = (step.commands ?? []).find((c) => c.name === name);
+    if (command) return { step, command };
   }
-  throw new Error(`Unknown report "${name}".`);
+  throw new Error(`Unknown command "${name}".`);
 }
 
-module.exports = { STEPS, UNITS, CONFIG_DIR, PROJECT_CONFIG_FILE, DEFAULT_PROJECT_NAME, unitNamed, reportNamed };
+module.exports = { STEPS, UNITS, CONFIG_DIR, PROJECT_CONFIG_FILE, DEFAULT_PROJECT_NAME, unitNamed, commandNamed };

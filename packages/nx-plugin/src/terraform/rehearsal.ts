@@ -57,10 +57,14 @@ export function mockId(address: string): string {
 /** The account a rehearsal stands in: its ARNs, and the stacks' account id variable. */
 export const MOCK_ACCOUNT = '000000000000';
 
-/** Stand-ins for the ARNs and certificates the stack's outputs hand on, so facts are the same in every rehearsal. */
-function mockOutputValues(stack: SynthesizedStack): Map<string, Record<string, string>> {
+/**
+ * Stand-ins for the ARNs and certificates the stack refers to (in its outputs, which hand them on,
+ * and in its resources, where the provider checks an ARN's form), so facts are the same in every
+ * rehearsal and the mock apply passes the provider's checks.
+ */
+function mockReferencedValues(stack: SynthesizedStack): Map<string, Record<string, string>> {
   const values = new Map<string, Record<string, string>>();
-  const references = JSON.stringify(stack.json.output ?? {}).matchAll(/\b(aws_[a-z0-9_]+\.[A-Za-z0-9_-]+)\.(arn|certificate_pem)\b/g);
+  const references = JSON.stringify({ resource: stack.json.resource ?? {}, output: stack.json.output ?? {} }).matchAll(/\b(aws_[a-z0-9_]+\.[A-Za-z0-9_-]+)\.(arn|certificate_pem)\b/g);
   for (const [, address, attribute] of references) {
     const [type, name] = address.split('.');
     const value =
@@ -74,7 +78,7 @@ function mockOutputValues(stack: SynthesizedStack): Map<string, Record<string, s
 
 /** The `terraform test` file: mock every provider, pin ids, apply once, and check every output is set. */
 export function rehearsalTestFile(stack: SynthesizedStack, outputs: string[]): object {
-  const handedOn = mockOutputValues(stack);
+  const handedOn = mockReferencedValues(stack);
   return {
     mock_provider: Object.fromEntries(stack.requiredProviders().map((p) => [p.name, {}])),
     override_resource: stack.resourceAddresses().map((address) => ({

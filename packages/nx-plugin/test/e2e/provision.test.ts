@@ -33,7 +33,8 @@ const BIG_STUDY = `
       read_filtering.quality_trimming.window: [4, 6, 8, 10]
       read_filtering.quality_trimming.qual: [3, 5, 7, 9, 11, 13, 17, 19, 21, 23, 25, 27, 29]
 `;
-const ALL_CASES = 6 + 52;
+/** The shipped config's 10 cases (a single case and two studies), and the study above. */
+const ALL_CASES = 10 + 52;
 
 let ws: TempWorkspace;
 beforeAll(() => {
@@ -106,13 +107,16 @@ describe('provisioning rehearsed end to end, in a temporary git clone', () => {
 
   it('renders every case of the study and plans every launch, without calling AWS', () => {
     const files = readdirSync(ws.path('.pushbutton/render/rehearse/workflow/cases'));
-    expect(files).toHaveLength(ALL_CASES);
-    for (const file of files.slice(0, 3)) {
+    // Per case its case.env (a Batch job's) and its user-data (an EC2 worker's).
+    expect(files).toHaveLength(2 * ALL_CASES);
+    for (const file of files.filter((name) => name.endsWith('.user-data.yaml')).slice(0, 3)) {
       const userData = ws.path(`.pushbutton/render/rehearse/workflow/cases/${file}`);
       expect(execFileSync('cloud-init', ['schema', '--config-file', userData], { encoding: 'utf8' })).toContain('Valid cloud-config');
     }
     const launch = JSON.parse(ws.read('.pushbutton/facts/rehearse/workflow-launch.json'));
-    expect(launch.values).toMatchObject({ cases: ALL_CASES, waiting: ALL_CASES - 10, running: 0 });
+    // The Batch engine: every case would be submitted at once.
+    expect(launch.values).toMatchObject({ engine: 'batch', cases: ALL_CASES, waiting: 0, running: 0 });
+    expect(launch.values.launched).toHaveLength(ALL_CASES);
     const status = ws.nx(['run', 'infra:status:rehearse', '--json', '--quiet']);
     expect(status.code, status.output).toBe(0);
     const ledger = JSON.parse(status.output.slice(status.output.indexOf('['), status.output.lastIndexOf(']') + 1));
@@ -134,8 +138,8 @@ describe('provisioning rehearsed end to end, in a temporary git clone', () => {
       'infra:workflow-synth',
       'infra:workflow:rehearse',
     ]);
-    expect(output).toContain(`${ALL_CASES + 1} files: 1 new, 0 changed, 0 removed, ${ALL_CASES} unchanged`);
-    expect(output).toMatch(/Would start 1 cases now \(maxConcurrent 10\):\n\s+c-[0-9a-f]{12} \(one more\)/);
+    expect(output).toContain(`${2 * ALL_CASES + 3} files: 2 new, 0 changed, 0 removed, ${2 * ALL_CASES + 1} unchanged`);
+    expect(output).toMatch(/Would submit 1 case to the Batch queue as 1 job \(0 array jobs\):\n\s+job pushbutton-demo-c-[0-9a-f]{12}-a1: c-[0-9a-f]{12} \(one more\)/);
     expect(output).toContain(`${ALL_CASES} cases were already planned by an earlier rehearsal:`);
   });
 

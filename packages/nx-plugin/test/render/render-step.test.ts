@@ -298,6 +298,32 @@ describe('rendered(): one template embedding another of the same item', () => {
     expect(error).toMatchObject({ template: 'templates/kinds/notes.md.ejs', line: 2 });
   });
 
+  it("reaches a template of another folder of the step by a relative path, with the caller's context", () => {
+    template('kinds/runner/run.sh.ejs', SCRIPT);
+    template('kinds/case/user-data.yaml.ejs', 'runner: <%= rendered("../runner/run.sh") %>\n');
+    const items = [
+      { templateDir: 'runner', outDir: '.', context: { value: 'shared' } },
+      { templateDir: 'case', outDir: 'cases', context: { value: VALUE } },
+    ];
+    expect(renderStep({ workspaceRoot: root, step: 'kinds', outDir: outDir(), items })).toEqual(['cases/user-data.yaml', 'run.sh']);
+    const embedded = parseYaml(read('cases/user-data.yaml')).runner;
+    expect(spawnSync('bash', ['-c', embedded], { encoding: 'utf8' }).stdout).toBe(VALUE);
+  });
+
+  it('rejects a relative path to no template, or out of the step\'s templates, naming the call', () => {
+    template('kinds/runner/run.sh.ejs', SCRIPT);
+    template('other/secret.txt.ejs', 'secret\n');
+    for (const name of ['../runner/missing', '../../other/secret.txt']) {
+      template('kinds/case/notes.md.ejs', `<%- rendered(${JSON.stringify(name)}) %>\n`);
+      const items = [
+        { templateDir: 'runner', outDir: '.', context: { value: 'x' } },
+        { templateDir: 'case', outDir: 'cases', context: { value: 'x' } },
+      ];
+      const error = renderError(() => renderStep({ workspaceRoot: root, step: 'kinds', outDir: outDir(), items }));
+      expect(error.message).toBe(`templates/kinds/case/notes.md.ejs:1: rendered(${JSON.stringify(name)}): there is no ${name}.ejs under templates/kinds/`);
+    }
+  });
+
   it('rejects templates that render each other in a cycle, at the call that closes it', () => {
     template('kinds/a.md.ejs', 'a\n<%- rendered("b.md") %>\n');
     template('kinds/b.md.ejs', 'b\n\n<%- rendered("a.md") %>\n');

@@ -6,14 +6,14 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createNodes } from '../../src/index';
 import type { EffectUnit, StepDefinition } from '../../src/steps/definition';
-import { codeOf, loadModule, reportsCode } from '../../src/steps/kinds';
+import { codeOf, loadModule, commandsCode } from '../../src/steps/kinds';
 import { registryProblems } from '../../src/steps/registry-check';
 import { STEPS } from '../../src/steps/registry';
 
 const SRC_STEPS = join(__dirname, '../../src/steps');
 
 describe('the step registry', () => {
-  it('is complete: every unit and report has its code, of its kind, and every name it refers to exists', () => {
+  it('is complete: every unit and command has its code, of its kind, and every name it refers to exists', () => {
     expect(registryProblems()).toEqual([]);
   });
 
@@ -35,7 +35,7 @@ describe('the step registry', () => {
     const misspelt: StepDefinition = { ...core, units: core.units.map((u) => (u.name === 'core-deploy' ? { ...u, after: ['core-delivr'] } : u)) };
     const clashing: StepDefinition = { ...core, name: 'core-deploy' };
     expect(registryProblems([misspelt])).toContain('unit core-deploy: reads or runs after core-delivr, which no step has');
-    expect(registryProblems([clashing]).at(-1)).toBe('target names given twice (steps, units and reports must not share them): core-deploy');
+    expect(registryProblems([clashing]).at(-1)).toBe('target names given twice (steps, units and commands must not share them): core-deploy');
   });
 
   it('gives every executor the code of every unit of its kind, and nothing else', () => {
@@ -43,7 +43,7 @@ describe('the step registry', () => {
       const units = STEPS.flatMap((step) => step.units.filter((unit) => unit.kind === kind).map((unit) => unit.name));
       expect(Object.keys(codeOf(kind)).sort(), kind).toEqual(units.sort());
     }
-    expect(Object.keys(reportsCode()).sort()).toEqual(['core-status', 'status']);
+    expect(Object.keys(commandsCode()).sort()).toEqual(['core-status', 'retry', 'status']);
   });
 });
 
@@ -101,7 +101,7 @@ describe("each effect's cache key", () => {
   it('would fail for a package the code imports and the definition leaves out', () => {
     const launch = effects.find(({ unit }) => unit.name === 'workflow-launch')!;
     const imported = [...packagesImportedBy(join(SRC_STEPS, 'workflow', 'workflow-launch.ts'))].filter((name) => name.startsWith('@aws-sdk/'));
-    expect(imported.sort()).toEqual(['@aws-sdk/client-ec2', '@aws-sdk/client-s3']);
+    expect(imported.sort()).toEqual(['@aws-sdk/client-batch', '@aws-sdk/client-ec2', '@aws-sdk/client-s3']);
     const withoutS3 = launch.unit.packages.filter((name) => name !== '@aws-sdk/client-s3');
     expect(imported.every((name) => withoutS3.includes(name))).toBe(false);
   });

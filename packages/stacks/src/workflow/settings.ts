@@ -15,7 +15,15 @@ export interface WorkflowInput {
 export interface WorkflowDefinition {
   name: string;
   description: string;
+  /** The EC2 instance type: each case's own VM (engine ec2), or one the Batch compute environment may start. */
   instanceType: string;
+  /** What one case needs (engine batch: the job's vCPUs and memory; the runner gives the command `$VCPUS`). */
+  vcpus: number;
+  memoryMiB: number;
+  /** The container image its Batch jobs run in; launch.batch.image if not given. */
+  image?: string;
+  /** Batch jobs run as privileged containers (e.g. for Singularity/Apptainer). */
+  privileged: boolean;
   /** The watchdog ends a case that runs longer. */
   timeoutMinutes: number;
   /** Debian/Ubuntu packages installed first. */
@@ -58,6 +66,24 @@ export interface CaseSettings {
   inputs?: WorkflowInput[];
 }
 
+export const ENGINES = ['batch', 'ec2'] as const;
+export type Engine = (typeof ENGINES)[number];
+
+/** The AWS Batch engine: a managed compute environment that scales to zero, a queue, and a job definition per workflow. */
+export interface BatchSettings {
+  /** on-demand, or spot (cheaper; a job whose host Spot reclaims is retried). */
+  capacity: 'on-demand' | 'spot';
+  /** The most vCPUs the compute environment runs at once. */
+  maxVcpus: number;
+  /** The container image jobs run in, unless a workflow names its own. */
+  image: string;
+  /** How long CloudWatch keeps the jobs' logs. */
+  logRetentionDays: number;
+}
+
+/** Where Pushbutton keeps what Batch jobs read (their case manifests), at the bucket's root: never under the results prefix workers write. */
+export const JOBS_PREFIX = '_pushbutton/jobs';
+
 export interface WorkflowSettings {
   results: {
     /** Results of case `c` are under `s3://<bucket>/<prefix>/<c>/`. */
@@ -66,11 +92,14 @@ export interface WorkflowSettings {
     keepOnDestroy: boolean;
   };
   launch: {
-    /** At most this many case instances run at once; the rest wait for the next provision. */
+    /** batch: AWS Batch queues every case; ec2: one plain VM per case, started by provision. */
+    engine: Engine;
+    /** engine ec2: at most this many case instances run at once; the rest wait for the next provision. */
     maxConcurrent: number;
     /** The workers' AMI, or `resolve:ssm:<parameter>` to take the current one when launching. */
     imageId: string;
     rootVolumeGiB: number;
+    batch: BatchSettings;
   };
   workflows: Record<string, WorkflowDefinition>;
   cases: CaseSettings[];

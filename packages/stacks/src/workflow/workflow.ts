@@ -12,6 +12,7 @@ import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/
 import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning';
 import { PushbuttonStack, trustPolicy } from '../pushbutton-stack';
 import { projectTags, required, Settings } from '../settings';
+import { addBatchEngine } from './batch';
 import { resultsBucketPrefix, WorkflowSettings } from './settings';
 
 /**
@@ -63,8 +64,9 @@ function writeResultsPolicy(bucketArn: string, prefix: string): string {
 
 /**
  * Where workflow cases run and what they keep: a private, encrypted, versioned results
- * bucket; the workers' role, which may only write results; and the launch template every
- * case's worker starts from, in the network step's subnet, reachable only through SSM.
+ * bucket; the workers' role, which may only write results; the launch template every EC2
+ * worker starts from, in the network step's subnet, reachable only through SSM; and, with
+ * engine batch, the Batch queue and what it runs on (batch.ts).
  */
 export class WorkflowStack extends PushbuttonStack {
   constructor(scope: Construct, stackName: string, settings: Settings) {
@@ -83,6 +85,9 @@ export class WorkflowStack extends PushbuttonStack {
     const bucket = this.resultsBucket(workflows.results);
     const { role, instanceProfile } = this.worker(bucket, workflows.results.prefix);
     const launchTemplate = this.launchTemplate(workflows.launch, instanceProfile, subnetId.stringValue, securityGroupId.stringValue);
+    if (workflows.launch.engine === 'batch') {
+      addBatchEngine(this, { workflows, bucket, subnetId: subnetId.stringValue, securityGroupId: securityGroupId.stringValue });
+    }
 
     // A bucket's id is its name; a rehearsal pins ids (not names), so its facts stay the same.
     new TerraformOutput(this, 'bucket_name', { value: bucket.id, description: 'The name of the results bucket' });

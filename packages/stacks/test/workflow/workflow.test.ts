@@ -7,7 +7,13 @@ const settings = (results: Partial<WorkflowSettings['results']> = {}): Settings 
   project: { name: 'lab', region: 'eu-central-1', tags: { Owner: 'genomics' }, state: { backend: 'local' } },
   workflows: {
     results: { prefix: 'runs/dahak', keepOnDestroy: true, ...results },
-    launch: { maxConcurrent: 4, imageId: 'resolve:ssm:/aws/service/canonical/ubuntu/server/22.04/stable/current/amd64/hvm/ebs-gp2/ami-id', rootVolumeGiB: 250 },
+    launch: {
+      engine: 'ec2',
+      maxConcurrent: 4,
+      imageId: 'resolve:ssm:/aws/service/canonical/ubuntu/server/22.04/stable/current/amd64/hvm/ebs-gp2/ami-id',
+      rootVolumeGiB: 250,
+      batch: { capacity: 'on-demand', maxVcpus: 256, image: 'public.ecr.aws/ubuntu/ubuntu:22.04', logRetentionDays: 30 },
+    },
     workflows: {},
     cases: [],
     studies: {},
@@ -62,7 +68,7 @@ const resourceAt = (json: Synthesized, address: string) => {
   return json.resource[type][name];
 };
 
-describe('the workflow stack', () => {
+describe('the workflow stack, engine ec2', () => {
   const json = synth();
   const r = json.resource;
 

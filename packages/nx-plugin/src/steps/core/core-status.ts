@@ -9,7 +9,7 @@ import {
   ResourceNotFoundException,
 } from '@aws-sdk/client-greengrassv2';
 import { isoSeconds, table } from '../../format';
-import type { EffectContext, Report } from '../kinds';
+import type { EffectContext, Command } from '../kinds';
 import { coreDevicesFacts } from './core-deploy';
 import type { CoreDeployFacts, CoreDeployment } from './facts';
 import { greengrassClient } from './greengrass-client';
@@ -61,7 +61,9 @@ async function coreRows(client: GreengrassV2Client, thingName: string, deploymen
   return components.map((component, i) => [...(i === 0 ? first : first.map(() => '')), component]);
 }
 
-const coreStatus: Report = {
+const coreStatus: Command = {
+  options: [],
+
   async run(ctx) {
     const client = greengrassClient(ctx.region);
     const deployments = coreDeployFacts(ctx).deployments;

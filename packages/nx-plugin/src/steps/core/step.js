@@ -49,7 +49,7 @@ module.exports = {
       packages: ['@aws-sdk/client-greengrassv2'],
     },
   ],
-  reports: [
+  commands: [
     {
       name: 'core-status',
       summary: "each core device's status, its deployment's state and its components' states",

@@ -41,7 +41,17 @@ function workflowIssues(file: ConfigFile, workflows: WorkflowSettings): ConfigIs
       }
     });
   }
+  issues.push(...batchIssues(file, workflows));
   return issues.length ? issues : duplicateCaseIssues(file, workflows);
+}
+
+/** With engine batch, a job that needs more vCPUs than the compute environment may run would wait forever. */
+function batchIssues(file: ConfigFile, workflows: WorkflowSettings): ConfigIssue[] {
+  const { engine, batch } = workflows.launch;
+  if (engine !== 'batch') return [];
+  return Object.values(workflows.workflows)
+    .filter((w) => w.vcpus > batch.maxVcpus)
+    .map((w) => file.issue(['workflows', w.name, 'vcpus'], `at most launch.batch.maxVcpus (${batch.maxVcpus}), which a job of it needs at once`, String(w.vcpus)));
 }
 
 function duplicateCaseIssues(file: ConfigFile, workflows: WorkflowSettings): ConfigIssue[] {

@@ -1,107 +1,85 @@
-// status: the case ledger. Every configured case with its newest worker and its completion
-// marker, read from EC2 tags and the results bucket, never from a local file: what AWS shows
-// is the truth for any checkout, and workers finish while nobody is watching.
-import type { Instance } from '@aws-sdk/client-ec2';
+// status: the case ledger. Every configured case with its newest attempt (and, in JSON, all of
+// them), read from the engine's workers (Batch jobs or EC2 instances) and the results bucket's
+// completion markers, never from a local file: what AWS shows is the truth for any checkout, and
+// cases finish while nobody is watching.
 import type { S3Client } from '@aws-sdk/client-s3';
 import { isoSeconds, table } from '../../format';
-import type { Report } from '../kinds';
+import type { Command } from '../kinds';
 import { expandCases, overridesText, WorkflowCase, workflowSettings } from './cases';
-import type { WorkflowFacts } from './facts';
-import {
-  caseIdOf,
-  caseResultsUrl,
-  ec2Client,
-  readPlannedCases,
-  ResultMarker,
-  resultMarkers,
-  s3Client,
-  s3Sdk,
-  workerInstances,
-  workflowFacts,
-} from './workflow-launch';
+import { engineName, readLedger } from './engine';
+import { engineOf } from './engines';
+import { CaseAttempt, CaseRecord, latestAttempt, strays } from './ledger';
+import { markerTimes, MarkerTimes, s3Client, workflowFacts } from './results';
+import { readPlannedCases } from './workflow-launch';
 
-const HEADERS = ['case', 'workflow', 'parameters', 'instance', 'state', 'started', 'finished', 'results'];
-const NOT_LAUNCHED = 'not launched';
-/** How many marker files are fetched at once, for cases whose instance EC2 has forgotten. */
+const HEADERS = ['case', 'workflow', 'parameters', 'attempt', 'worker', 'state', 'started', 'finished', 'results'];
+const NOT_STARTED = 'not started';
+/** How many marker files are fetched at once, for attempts whose worker the engine has forgotten. */
 const MARKER_FETCHES_AT_ONCE = 16;
 
-/** One row of the ledger; also its JSON, key for key. */
-export interface LedgerEntry {
+/** One attempt in the ledger's JSON. */
+export interface AttemptEntry {
+  attempt: number;
+  state: string;
+  /** The EC2 instance or Batch job it ran on. */
+  worker: string | null;
+  /** Why it ended, as the engine says, when it ended without a result. */
+  reason: string | null;
+  started: string | null;
+  finished: string | null;
+  results: string;
+  /** The runner's log, once the attempt has ended. */
+  log: string | null;
+}
+
+/** One row of the ledger; also its JSON, key for key, with every attempt. */
+export interface LedgerEntry extends Omit<AttemptEntry, 'attempt'> {
   case: string;
   label: string;
   workflow: string;
   study: string | null;
   parameters: Record<string, unknown>;
-  instance: string | null;
-  state: string;
-  started: string | null;
-  finished: string | null;
-  results: string;
+  attempt: number | null;
+  attempts: AttemptEntry[];
 }
-
-type MarkerTimes = { startedAt?: string; finishedAt?: string };
-type Strays = { instances: number; markers: number };
 
 function isoTime(value: Date | string | undefined): string | undefined {
   const date = value === undefined ? undefined : new Date(value);
   return date && !Number.isNaN(date.getTime()) ? isoSeconds(date) : undefined;
 }
 
-function entry(
-  facts: WorkflowFacts,
-  workflowCase: WorkflowCase,
-  found: Pick<LedgerEntry, 'instance' | 'state' | 'started' | 'finished'>,
-): LedgerEntry {
+function attemptEntry(attempt: CaseAttempt, times: MarkerTimes): AttemptEntry {
+  const ended = !['queued', 'running'].includes(attempt.state);
+  return {
+    attempt: attempt.attempt,
+    state: attempt.state,
+    worker: attempt.worker?.id ?? null,
+    reason: attempt.state === 'lost' ? (attempt.worker?.reason ?? 'ended without a result') : null,
+    started: isoTime(attempt.worker?.startedAt) ?? isoTime(times.startedAt) ?? null,
+    finished: attempt.marker ? (isoTime(times.finishedAt) ?? isoTime(attempt.marker.lastModified) ?? null) : null,
+    results: attempt.results,
+    log: ended && attempt.marker ? `${attempt.results}logs/run-case.log` : null,
+  };
+}
+
+function entry(workflowCase: WorkflowCase, attempts: AttemptEntry[], results: string): LedgerEntry {
+  const latest = attempts.at(-1);
   return {
     case: workflowCase.id,
     label: workflowCase.label,
     workflow: workflowCase.workflow,
     study: workflowCase.study ?? null,
     parameters: workflowCase.overrides,
-    ...found,
-    results: caseResultsUrl(facts, workflowCase.id),
+    attempt: latest?.attempt ?? null,
+    state: latest?.state ?? NOT_STARTED,
+    worker: latest?.worker ?? null,
+    reason: latest?.reason ?? null,
+    started: latest?.started ?? null,
+    finished: latest?.finished ?? null,
+    results: latest?.results ?? results,
+    log: latest?.log ?? null,
+    attempts,
   };
-}
-
-function newestByCase(instances: Instance[]): Map<string, Instance> {
-  const newest = new Map<string, Instance>();
-  for (const instance of instances) {
-    const caseId = caseIdOf(instance);
-    const known = caseId && newest.get(caseId);
-    if (caseId && (!known || (instance.LaunchTime ?? 0) > (known.LaunchTime ?? 0))) newest.set(caseId, instance);
-  }
-  return newest;
-}
-
-/** startedAt and finishedAt of the marker's JSON; nothing if it is gone or not JSON. */
-async function markerTimes(client: S3Client, bucket: string, marker: ResultMarker): Promise<MarkerTimes> {
-  const { GetObjectCommand, NoSuchKey } = await s3Sdk();
-  try {
-    const { Body } = await client.send(new GetObjectCommand({ Bucket: bucket, Key: marker.key }));
-    const content = JSON.parse((await Body?.transformToString()) ?? '{}') as Record<string, unknown>;
-    const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
-    return { startedAt: text(content.startedAt), finishedAt: text(content.finishedAt) };
-  } catch (error) {
-    if (error instanceof NoSuchKey || error instanceof SyntaxError) return {};
-    throw error;
-  }
-}
-
-async function liveEntry(
-  client: S3Client,
-  facts: WorkflowFacts,
-  workflowCase: WorkflowCase,
-  instance: Instance | undefined,
-  marker: ResultMarker | undefined,
-): Promise<LedgerEntry> {
-  // Only when EC2 no longer shows the instance does its start time have to come from the marker.
-  const times = marker && !instance ? await markerTimes(client, facts.bucket_name, marker) : {};
-  return entry(facts, workflowCase, {
-    instance: instance?.InstanceId ?? null,
-    state: marker?.status ?? instance?.State?.Name ?? NOT_LAUNCHED,
-    started: isoTime(instance?.LaunchTime) ?? isoTime(times.startedAt) ?? null,
-    finished: marker ? (isoTime(times.finishedAt) ?? isoTime(marker.lastModified) ?? null) : null,
-  });
 }
 
 async function mapConcurrently<T, R>(items: T[], atOnce: number, map: (item: T) => Promise<R>): Promise<R[]> {
@@ -117,7 +95,19 @@ async function mapConcurrently<T, R>(items: T[], atOnce: number, map: (item: T) 
   return results;
 }
 
-/** `5 cases: 2 running, 1 succeeded, 2 not launched`, states in the order they first appear. */
+/** A case's entry; only an attempt whose worker the engine no longer shows needs its marker read for times. */
+async function recordEntry(s3: S3Client, bucket: string, record: CaseRecord, caseResults: string): Promise<LedgerEntry> {
+  const attempts = await Promise.all(
+    record.attempts.map(async (attempt) => {
+      const latest = attempt === latestAttempt(record);
+      const times = attempt.marker && latest && !attempt.worker?.startedAt ? await markerTimes(s3, bucket, attempt.marker) : {};
+      return attemptEntry(attempt, times);
+    }),
+  );
+  return entry(record.workflowCase, attempts, caseResults);
+}
+
+/** `5 cases: 2 running, 1 succeeded, 2 not started`, states in the order they first appear. */
 function stateCounts(entries: LedgerEntry[]): string {
   const counts = new Map<string, number>();
   for (const { state } of entries) counts.set(state, (counts.get(state) ?? 0) + 1);
@@ -125,51 +115,62 @@ function stateCounts(entries: LedgerEntry[]): string {
   return `${entries.length} cases${byState ? `: ${byState}` : ''}`;
 }
 
+/** A line per study, then one for the single cases, with their counts by state. */
+function groupCounts(entries: LedgerEntry[]): string[] {
+  const groups = new Map<string, LedgerEntry[]>();
+  for (const e of entries) {
+    const group = e.study ? `study ${e.study}` : 'single cases';
+    groups.set(group, [...(groups.get(group) ?? []), e]);
+  }
+  return [...groups].map(([group, members]) => `${group}: ${stateCounts(members)}`);
+}
+
 function ledgerTable(entries: LedgerEntry[]): string {
   const rows = entries.map((e) => [
     e.case,
     e.workflow,
     overridesText(e.parameters) || '-',
-    e.instance ?? '-',
-    e.state,
+    e.attempt ?? '-',
+    e.worker ?? '-',
+    e.reason ? `${e.state} (${e.reason})` : e.state,
     e.started ?? '-',
     e.finished ?? '-',
     e.results,
-  ]);
+  ].map(String));
   return table(HEADERS, rows);
 }
 
-function straysLine({ instances, markers }: Strays): string[] {
-  if (!instances && !markers) return [];
-  return [`Cases no longer in config (not shown): instances ${instances}, result markers ${markers}.`];
-}
+const status: Command = {
+  options: ['json'],
 
-const status: Report = {
   async run(ctx, { json }) {
     const facts = workflowFacts(ctx);
-    const cases = expandCases(workflowSettings(ctx.settings));
+    const ledger = await readLedger(ctx, engineOf(engineName(ctx)));
     const s3 = await s3Client(ctx.region);
-    const [instances, markers] = await Promise.all([workerInstances(await ec2Client(ctx.region), ctx.settings.project.name), resultMarkers(s3, facts)]);
-    const newest = newestByCase(instances);
-    const entries = await mapConcurrently(cases, MARKER_FETCHES_AT_ONCE, (c) => liveEntry(s3, facts, c, newest.get(c.id), markers.get(c.id)));
+    const caseResults = (c: WorkflowCase) => `s3://${facts.bucket_name}/${facts.results_prefix}/${c.id}/`;
+    const entries = await mapConcurrently(ledger.records, MARKER_FETCHES_AT_ONCE, (r) => recordEntry(s3, facts.bucket_name, r, caseResults(r.workflowCase)));
     if (json) return JSON.stringify(entries, null, 2);
 
-    const configured = new Set(cases.map((c) => c.id));
-    const strays: Strays = {
-      instances: instances.filter((i) => !configured.has(caseIdOf(i) ?? '')).length,
-      markers: [...markers.keys()].filter((caseId) => !configured.has(caseId)).length,
-    };
-    return [ledgerTable(entries), '', stateCounts(entries), ...straysLine(strays)].join('\n');
+    const stray = strays(ledger.cases, ledger.workers, ledger.markers);
+    return [
+      ledgerTable(entries),
+      '',
+      ...groupCounts(entries),
+      stateCounts(entries),
+      ...(stray.workers || stray.markers ? [`Cases no longer in config (not shown): workers ${stray.workers}, result markers ${stray.markers}.`] : []),
+      ...(facts.log_group_name ? [`Running jobs log to CloudWatch Logs group ${facts.log_group_name}; each attempt's log is under its results when it ends.`] : []),
+    ].join('\n');
   },
 
   rehearse(ctx, { json }) {
     const facts = workflowFacts(ctx);
     const planned = readPlannedCases(ctx.workspaceRoot);
-    const entries = expandCases(workflowSettings(ctx.settings)).map((c) =>
-      entry(facts, c, { instance: null, state: planned.has(c.id) ? 'planned (rehearsal)' : 'not planned', started: null, finished: null }),
-    );
+    const entries = expandCases(workflowSettings(ctx.settings)).map((c) => ({
+      ...entry(c, [], `s3://${facts.bucket_name}/${facts.results_prefix}/${c.id}/`),
+      state: planned.has(c.id) ? 'planned (rehearsal)' : 'not planned',
+    }));
     if (json) return JSON.stringify(entries, null, 2);
-    return [ledgerTable(entries), '', stateCounts(entries), 'Rehearsal: from config and the cases rehearsals planned; nothing was read from AWS.'].join('\n');
+    return [ledgerTable(entries), '', ...groupCounts(entries), stateCounts(entries), 'Rehearsal: from config and the cases rehearsals planned; nothing was read from AWS.'].join('\n');
   },
 };
 

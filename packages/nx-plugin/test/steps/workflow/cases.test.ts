@@ -1,10 +1,12 @@
 import type { StudySettings, WorkflowDefinition, WorkflowSettings } from '@pushbutton/stacks/src/workflow/settings';
 import { expandCases, studyCombinations } from '../../../src/steps/workflow/cases';
+import { CASE_RESOURCES, launchSettings } from './fixtures';
 
 const trimming: WorkflowDefinition = {
   name: 'read_filtering',
   description: '',
   instanceType: 'm5.2xlarge',
+  ...CASE_RESOURCES,
   timeoutMinutes: 240,
   packages: ['git'],
   setup: ['pip install taco'],
@@ -31,7 +33,7 @@ function study(overrides: Partial<StudySettings> = {}): StudySettings {
 function settings(studies: StudySettings[] = [study()], cases: WorkflowSettings['cases'] = []): WorkflowSettings {
   return {
     results: { prefix: 'results', keepOnDestroy: true },
-    launch: { maxConcurrent: 10, imageId: 'ami-0123456789abcdef0', rootVolumeGiB: 100 },
+    launch: launchSettings({ maxConcurrent: 10, imageId: 'ami-0123456789abcdef0', rootVolumeGiB: 100 }),
     workflows: { read_filtering: trimming },
     cases,
     studies: Object.fromEntries(studies.map((s) => [s.name, s])),

@@ -4,36 +4,24 @@ import { join } from 'node:path';
 import { DescribeInstancesCommand, EC2Client, Instance, InstanceStateName } from '@aws-sdk/client-ec2';
 import { GetObjectCommand, GetObjectCommandOutput, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import type { Settings } from '@pushbutton/stacks';
-import type { WorkflowDefinition, WorkflowSettings } from '@pushbutton/stacks/src/workflow/settings';
+import type { WorkflowSettings } from '@pushbutton/stacks/src/workflow/settings';
 import { mockClient } from 'aws-sdk-client-mock';
 import caseLedger, { LedgerEntry } from '../../../src/steps/workflow/status';
-import { EffectContext, reportsCode } from '../../../src/steps/kinds';
+import { EffectContext, commandsCode } from '../../../src/steps/kinds';
 import workflowLaunch from '../../../src/steps/workflow/workflow-launch';
 import { expandCases } from '../../../src/steps/workflow/cases';
+import { launchSettings, workflowDefinition } from './fixtures';
 
 const REGION = 'eu-central-1';
 const BUCKET = 'lab-results-20250301';
 
-const trim: WorkflowDefinition = {
-  name: 'trim',
-  description: 'Quality trimming',
-  instanceType: 'm5.2xlarge',
-  timeoutMinutes: 60,
-  packages: [],
-  setup: [],
-  workdir: '/opt/work',
-  command: 'run-trim',
-  config: {},
-  parameters: { quality_trimming: { qual: 2, window: 4 } },
-  inputs: [],
-  outputs: ['data'],
-};
+const trim = workflowDefinition('trim', { description: 'Quality trimming', command: 'run-trim', parameters: { quality_trimming: { qual: 2, window: 4 } } });
 
 /** Two single cases and a study of two: four cases. */
 function workflowSettings(extraCases: WorkflowSettings['cases'] = []): WorkflowSettings {
   return {
     results: { prefix: 'results', keepOnDestroy: true },
-    launch: { maxConcurrent: 10, imageId: 'ami-0123456789abcdef0', rootVolumeGiB: 50 },
+    launch: launchSettings({ maxConcurrent: 10, imageId: 'ami-0123456789abcdef0', rootVolumeGiB: 50 }),
     workflows: { trim },
     cases: [
       { workflow: 'trim', label: 'baseline', parameters: {} },
@@ -109,9 +97,13 @@ function accountWithEveryKindOfCase() {
   s3.on(GetObjectCommand, { Bucket: BUCKET, Key: markerKey(strict.id, 'succeeded') }).resolves({ Body: body });
 }
 
+const SPOT_TERMINATION =
+  'Server.SpotInstanceTermination: The instance was terminated because the number of Spot requests with a maximum price equal to or higher than the Spot price exceeded available capacity or because of an increase in the Spot price.';
+
 const rowsOf = (text: string) => text.split('\n').slice(2);
 const rowOf = (text: string, caseId: string) => rowsOf(text).find((row) => row.startsWith(caseId));
-const results = (caseId: string) => `s3://${BUCKET}/results/${caseId}/`;
+/** Where an attempt's results are; a marker written before attempts were numbered keeps the case's folder. */
+const results = (caseId: string, attempt?: number) => `s3://${BUCKET}/results/${caseId}/${attempt ? `attempt-${attempt}/` : ''}`;
 
 beforeEach(() => {
   ec2.reset();
@@ -120,24 +112,26 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(workspace, { recursive: true, force: true }));
 
-describe('status (the case ledger)', () => {
-  it('shows each case with its newest instance, its marker, and where its results are', async () => {
+describe('status (the case ledger), engine ec2', () => {
+  it('shows each case with its newest attempt, worker, marker, and where its results are', async () => {
     accountWithEveryKindOfCase();
 
     const text = await caseLedger.run(context(), { json: false });
 
-    expect(text.split('\n')[0]).toMatch(/^case\s+workflow\s+parameters\s+instance\s+state\s+started\s+finished\s+results$/);
-    expect(rowOf(text, baseline.id)).toMatch(new RegExp(`^${baseline.id}\\s+trim\\s+-\\s+i-baseline\\s+running\\s+2025-03-01T10:00:00Z\\s+-\\s+${results(baseline.id)}$`));
+    expect(text.split('\n')[0]).toMatch(/^case\s+workflow\s+parameters\s+attempt\s+worker\s+state\s+started\s+finished\s+results$/);
+    expect(rowOf(text, baseline.id)).toMatch(
+      new RegExp(`^${baseline.id}\\s+trim\\s+-\\s+1\\s+i-baseline\\s+running\\s+2025-03-01T10:00:00Z\\s+-\\s+${results(baseline.id, 1)}$`),
+    );
     expect(rowOf(text, strict.id)).toMatch(
-      new RegExp(`^${strict.id}\\s+trim\\s+qual=30\\s+-\\s+succeeded\\s+2025-03-01T09:00:00Z\\s+2025-03-01T12:00:00Z\\s+${results(strict.id)}$`),
+      new RegExp(`^${strict.id}\\s+trim\\s+qual=30\\s+1\\s+-\\s+succeeded\\s+2025-03-01T09:00:00Z\\s+2025-03-01T12:00:00Z\\s+${results(strict.id)}$`),
     );
     expect(rowOf(text, sweep5.id)).toMatch(
-      new RegExp(`^${sweep5.id}\\s+trim\\s+window=8 qual=5\\s+i-sweep5\\s+failed\\s+2025-03-01T10:05:00Z\\s+2025-03-01T10:40:00Z\\s+${results(sweep5.id)}$`),
+      new RegExp(`^${sweep5.id}\\s+trim\\s+window=8 qual=5\\s+1\\s+i-sweep5\\s+failed\\s+2025-03-01T10:05:00Z\\s+2025-03-01T10:40:00Z\\s+${results(sweep5.id)}$`),
     );
-    expect(rowOf(text, sweep10.id)).toMatch(new RegExp(`^${sweep10.id}\\s+trim\\s+window=8 qual=10\\s+-\\s+not launched\\s+-\\s+-\\s+${results(sweep10.id)}$`));
+    expect(rowOf(text, sweep10.id)).toMatch(new RegExp(`^${sweep10.id}\\s+trim\\s+window=8 qual=10\\s+-\\s+-\\s+not started\\s+-\\s+-\\s+${results(sweep10.id)}$`));
   });
 
-  it('reads a marker only for a case whose instance EC2 no longer shows', async () => {
+  it('reads a marker only for a case whose worker EC2 no longer shows', async () => {
     accountWithEveryKindOfCase();
 
     await caseLedger.run(context(), { json: false });
@@ -149,16 +143,47 @@ describe('status (the case ledger)', () => {
     ]);
   });
 
-  it('sums up the states, and counts instances and markers of cases no longer configured', async () => {
+  it('sums up the states per study and in all, and counts workers and markers of cases no longer configured', async () => {
     accountWithEveryKindOfCase();
 
     const lines = (await caseLedger.run(context(), { json: false })).split('\n');
 
-    expect(lines).toContain('4 cases: 1 running, 1 succeeded, 1 failed, 1 not launched');
-    expect(lines.at(-1)).toBe('Cases no longer in config (not shown): instances 1, result markers 1.');
+    expect(lines).toContain('single cases: 2 cases: 1 running, 1 succeeded');
+    expect(lines).toContain('study sweep: 2 cases: 1 failed, 1 not started');
+    expect(lines).toContain('4 cases: 1 running, 1 succeeded, 1 failed, 1 not started');
+    expect(lines.at(-1)).toBe('Cases no longer in config (not shown): workers 1, result markers 1.');
   });
 
-  it('falls back to the marker\'s upload time when the marker cannot be read as JSON', async () => {
+  it("shows a case's newest attempt, a lost one with why, and keeps the earlier ones in JSON", async () => {
+    ec2.on(DescribeInstancesCommand).resolves({
+      Reservations: [
+        {
+          Instances: [
+            {
+              ...worker(sweep5.id, 'i-attempt2', 'terminated', '2025-03-02T08:00:00Z'),
+              Tags: [...worker(sweep5.id, 'i', 'running', '2025-03-02T08:00:00Z').Tags!, { Key: 'pushbutton:attempt', Value: '2' }],
+              // EC2's own words for this reason: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_StateReason.html
+              StateReason: { Code: 'Server.SpotInstanceTermination', Message: SPOT_TERMINATION },
+            },
+          ],
+        },
+      ],
+    });
+    s3.on(ListObjectsV2Command).resolves({ Contents: [{ Key: `results/${sweep5.id}/attempt-1/_pushbutton/failed.json`, LastModified: new Date('2025-03-01T10:40:00Z') }] });
+    s3.on(GetObjectCommand).resolves({ Body: { transformToString: async () => '{}' } as unknown as GetObjectCommandOutput['Body'] });
+
+    const entries = JSON.parse(await caseLedger.run(context(), { json: true })) as LedgerEntry[];
+    const entry = entries.find((e) => e.case === sweep5.id)!;
+
+    expect(entry).toMatchObject({ attempt: 2, state: 'lost', worker: 'i-attempt2', reason: SPOT_TERMINATION, results: results(sweep5.id, 2), log: null });
+    expect(entry.attempts.map((a) => [a.attempt, a.state, a.results])).toEqual([
+      [1, 'failed', results(sweep5.id, 1)],
+      [2, 'lost', results(sweep5.id, 2)],
+    ]);
+    expect(entry.attempts[0].log).toBe(`${results(sweep5.id, 1)}logs/run-case.log`);
+  });
+
+  it("falls back to the marker's upload time when the marker cannot be read as JSON", async () => {
     accountWithEveryKindOfCase();
     const body = { transformToString: async () => 'not json' } as unknown as GetObjectCommandOutput['Body'];
     s3.on(GetObjectCommand).resolves({ Body: body });
@@ -174,26 +199,33 @@ describe('status (the case ledger)', () => {
     const entries = JSON.parse(await caseLedger.run(context(), { json: true })) as LedgerEntry[];
 
     for (const entry of entries) {
-      expect(Object.keys(entry)).toEqual(['case', 'label', 'workflow', 'study', 'parameters', 'instance', 'state', 'started', 'finished', 'results']);
+      expect(Object.keys(entry)).toEqual(['case', 'label', 'workflow', 'study', 'parameters', 'attempt', 'state', 'worker', 'reason', 'started', 'finished', 'results', 'log', 'attempts']);
     }
     expect(entries.map((e) => e.case)).toEqual([baseline.id, strict.id, sweep5.id, sweep10.id]);
+    const attempt = {
+      attempt: 1,
+      state: 'succeeded',
+      worker: null,
+      reason: null,
+      started: '2025-03-01T09:00:00Z',
+      finished: '2025-03-01T12:00:00Z',
+      results: results(strict.id),
+      log: `${results(strict.id)}logs/run-case.log`,
+    };
     expect(entries[1]).toEqual({
       case: strict.id,
       label: 'strict',
       workflow: 'trim',
       study: null,
       parameters: { 'quality_trimming.qual': 30 },
-      instance: null,
-      state: 'succeeded',
-      started: '2025-03-01T09:00:00Z',
-      finished: '2025-03-01T12:00:00Z',
-      results: results(strict.id),
+      ...attempt,
+      attempts: [attempt],
     });
-    expect(entries[2]).toMatchObject({ study: 'sweep', parameters: { 'quality_trimming.window': 8, 'quality_trimming.qual': 5 }, instance: 'i-sweep5', state: 'failed' });
-    expect(entries[3]).toMatchObject({ instance: null, state: 'not launched', started: null, finished: null });
+    expect(entries[2]).toMatchObject({ study: 'sweep', parameters: { 'quality_trimming.window': 8, 'quality_trimming.qual': 5 }, worker: 'i-sweep5', state: 'failed' });
+    expect(entries[3]).toMatchObject({ attempt: null, worker: null, state: 'not started', started: null, finished: null, attempts: [] });
   });
 
-  it('rehearses from config and the rehearsal\'s planned cases, without calling AWS', () => {
+  it("rehearses from config and the rehearsal's planned cases, without calling AWS", () => {
     workflowLaunch.rehearse(context(workflowSettings(), 'rehearse'));
     const added = workflowSettings([{ workflow: 'trim', label: 'lenient', parameters: { quality_trimming: { qual: 1 } } }]);
     const lenient = expandCases(added).find((c) => c.label === 'lenient')!;
@@ -203,13 +235,13 @@ describe('status (the case ledger)', () => {
 
     expect(ec2.calls()).toHaveLength(0);
     expect(s3.calls()).toHaveLength(0);
-    expect(rowOf(text, baseline.id)).toMatch(new RegExp(`^${baseline.id}\\s+trim\\s+-\\s+-\\s+planned \\(rehearsal\\)\\s+-\\s+-\\s+${results(baseline.id)}$`));
+    expect(rowOf(text, baseline.id)).toMatch(new RegExp(`^${baseline.id}\\s+trim\\s+-\\s+-\\s+-\\s+planned \\(rehearsal\\)\\s+-\\s+-\\s+${results(baseline.id)}$`));
     expect(rowOf(text, lenient.id)).toMatch(/\s+not planned\s+/);
     expect(text).toContain('5 cases: 4 planned (rehearsal), 1 not planned');
-    expect(entries.find((e) => e.case === lenient.id)).toMatchObject({ state: 'not planned', instance: null });
+    expect(entries.find((e) => e.case === lenient.id)).toMatchObject({ state: 'not planned', worker: null });
   });
 });
 
-it('is registered as the status report', () => {
-  expect(reportsCode().status).toBe(caseLedger);
+it('is registered as the status command', () => {
+  expect(commandsCode().status).toBe(caseLedger);
 });

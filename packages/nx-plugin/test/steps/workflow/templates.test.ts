@@ -1,7 +1,9 @@
 // The real templates/workflow, rendered for the shipped config and a facts fixture, checked with
 // the tools a worker would use: cloud-init's schema check, YAML parsed back, bash -n and
 // shellcheck, case.env sourced by bash; and the runner (run-case.sh, the same for every case) run
-// in a sandbox where stand-ins for aws, curl and shutdown record what they are asked to do.
+// in a sandbox where stand-ins for aws, curl, apt-get and shutdown record what they are asked to
+// do: as an EC2 worker's cloud-init runs it, and as a Batch array child does, through the job's
+// bootstrap, its pack and manifest.
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +15,9 @@ import { parse as parseYaml } from 'yaml';
 import { loadConfig } from '../../../src/config/load-config';
 import { codeOf } from '../../../src/steps/kinds';
 import { renderStep } from '../../../src/render/render-step';
-import workflowRenderItems, { userDataFile } from '../../../src/steps/workflow/workflow-render';
+import workflowRenderItems, { caseEnvFile, RUNNER_FILE, userDataFile } from '../../../src/steps/workflow/workflow-render';
+import { jobPack, manifestText } from '../../../src/steps/workflow/batch-engine';
+import { BATCH_BOOTSTRAP } from '@pushbutton/stacks/src/workflow/batch';
 import { expandCases, WorkflowCase } from '../../../src/steps/workflow/cases';
 import { expectCleanScriptFile, runTool, snapshot } from '../../render/checks';
 
@@ -43,6 +47,7 @@ const userDataOf = (c: WorkflowCase) => userDataFile(c.id);
 
 const RUNNER = '/opt/pushbutton/run-case.sh';
 const CASE_ENV = '/opt/pushbutton/case/case.env';
+const JOB_LINE = '/opt/pushbutton/case/job';
 const CASE_FILES = '/opt/pushbutton/case/';
 
 /** Writes the script to the temp folder and runs bash -n and shellcheck on it. */
@@ -84,19 +89,27 @@ function sourcedValues(caseEnv: string, names: string[]): Record<string, string[
   return Object.fromEntries(names.map((name) => [name, words.splice(0, Number(words.shift()))]));
 }
 
-/** The runner every case's user-data carries; they must all carry the same one. */
+/** The runner every case's user-data carries; they must all carry the same one, the rendered run-case.sh a Batch job runs. */
 function theRunner(cases: WorkflowCase[]): string {
   const runners = new Set(cases.map((c) => writtenFiles(read(userDataOf(c)))[RUNNER].text));
   expect(runners.size, 'one runner for every case').toBe(1);
+  expect([...runners][0], 'the same runner on both engines').toBe(read(RUNNER_FILE));
   return [...runners][0];
 }
 
+/** What a completion marker holds, key for key: what status and the ledger read. */
+const MARKER_KEYS = ['caseId', 'attempt', 'engine', 'status', 'exitCode', 'stage', 'startedAt', 'finishedAt', 'seconds', 'worker'];
+
 describe('templates/workflow rendered for the shipped config', () => {
-  it('writes only a user-data.yaml for every case', () => {
+  it('writes the runner once, and for every case its case.env and user-data.yaml', () => {
     const cases = casesOf(shippedSettings());
     expect(cases.length).toBeGreaterThanOrEqual(3);
-    expect(render()).toEqual(cases.map(userDataOf).sort());
-    for (const c of cases) expect(modeOf(userDataOf(c)), userDataOf(c)).toBe(0o644);
+    expect(render()).toEqual([RUNNER_FILE, ...cases.flatMap((c) => [caseEnvFile(c.id), userDataOf(c)])].sort());
+    expect(modeOf(RUNNER_FILE)).toBe(0o755);
+    for (const c of cases) {
+      expect(modeOf(userDataOf(c)), userDataOf(c)).toBe(0o644);
+      expect(modeOf(caseEnvFile(c.id)), caseEnvFile(c.id)).toBe(0o644);
+    }
   });
 
   it('writes user-data that cloud-init accepts, well under the 16 KB EC2 allows', () => {
@@ -114,14 +127,18 @@ describe('templates/workflow rendered for the shipped config', () => {
   }, 60_000);
 
   // EC2's limit: https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/instancedata-add-user-data.html
-  it('refuses a case whose user-data EC2 would refuse (over 16 KB), naming it, and writes nothing', () => {
+  it('refuses, with engine ec2, a case whose user-data EC2 would refuse (over 16 KB), naming it, and writes nothing', () => {
     render();
     const before = snapshot(outDir);
     const settings = shippedSettings();
+    settings.workflows!.launch.engine = 'ec2';
     const workflow = settings.workflows!.workflows.taxonomic_classification;
     // Random text: gzip cannot shrink it, and the setup lines are written out as they are.
     workflow.setup = [...workflow.setup, `echo ${randomBytes(9 * 1024).toString('hex')}`];
     const [big] = casesOf(settings).filter((c) => c.workflow === 'taxonomic_classification');
+    const onBatch = structuredClone(settings);
+    onBatch.workflows!.launch.engine = 'batch';
+    expect(() => render(onBatch, fixtureFacts(), false, join(temp, 'batch'))).not.toThrow();
     expect(() => render(settings)).toThrow(
       new RegExp(`/${userDataOf(big).replace(/\./g, '\\.')} \\(rendered from templates/workflow/case/user-data\\.yaml\\.ejs\\) is \\d+ bytes, over the 16384 that EC2 takes as user data`),
     );
@@ -142,22 +159,10 @@ describe('templates/workflow rendered for the shipped config', () => {
       expect(userData.write_files.find((file: WriteFile) => file.path === RUNNER)).toMatchObject({ permissions: '0755', encoding: 'gz+b64' });
 
       const files = writtenFiles(read(userDataOf(c)));
-      expect(Object.keys(files).sort()).toEqual([
-        '/opt/pushbutton/case/case.env',
-        '/opt/pushbutton/case/case.json',
-        '/opt/pushbutton/case/config.json',
-        '/opt/pushbutton/case/params.json',
-        RUNNER,
-      ]);
-      expect(JSON.parse(files['/opt/pushbutton/case/params.json'].text)).toEqual(c.parameters);
-      expect(JSON.parse(files['/opt/pushbutton/case/config.json'].text)).toEqual(workflow.config);
-      expect(JSON.parse(files['/opt/pushbutton/case/case.json'].text)).toEqual({
-        id: c.id,
-        label: c.label,
-        workflow: c.workflow,
-        study: c.study ?? '',
-        overrides: c.overrides,
-      });
+      expect(Object.keys(files).sort()).toEqual([CASE_ENV, JOB_LINE, RUNNER]);
+      // The same case.env a Batch job unpacks; attempt 1, in a Batch manifest's line format.
+      expect(files[CASE_ENV].text).toBe(read(caseEnvFile(c.id)));
+      expect(files[JOB_LINE].text).toBe(`${c.id} 1\n`);
       expect(files[CASE_ENV].permissions).toBe('0644');
     }
     expect(theRunner(cases)).toMatch(/^#!\/usr\/bin\/env bash\n/);
@@ -183,25 +188,33 @@ describe('templates/workflow rendered for the shipped config', () => {
     for (const c of cases) {
       const workflow = settings.workflows!.workflows[c.workflow];
       const caseEnv = writtenFiles(read(userDataOf(c)))[CASE_ENV].text;
-      expect(sourcedValues(caseEnv, ['CASE_ID', 'CASE_LABEL', 'RESULTS_URI', 'REGION', 'WORKDIR', 'COMMAND', 'TIMEOUT_MINUTES', 'WATCHDOG_MINUTES'])).toEqual({
+      expect(
+        sourcedValues(caseEnv, ['CASE_ID', 'CASE_LABEL', 'RESULTS_BASE', 'REGION', 'WORKDIR', 'COMMAND', 'TIMEOUT_MINUTES', 'WATCHDOG_MINUTES', 'VCPUS']),
+      ).toEqual({
         CASE_ID: [c.id],
         CASE_LABEL: [c.label],
-        RESULTS_URI: [`s3://${BUCKET}/results/${c.id}/`],
+        RESULTS_BASE: [`s3://${BUCKET}/results/${c.id}/`],
         REGION: [settings.project.region],
         WORKDIR: [workflow.workdir],
         COMMAND: [workflow.command],
         TIMEOUT_MINUTES: [String(workflow.timeoutMinutes)],
         WATCHDOG_MINUTES: [String(workflow.timeoutMinutes + 30)],
+        VCPUS: [String(workflow.vcpus)],
       });
-      expect(sourcedValues(caseEnv, ['SETUP', 'INPUTS', 'OUTPUTS'])).toEqual({
+      expect(sourcedValues(caseEnv, ['PACKAGES', 'SETUP', 'INPUTS', 'OUTPUTS'])).toEqual({
+        PACKAGES: workflow.packages,
         SETUP: workflow.setup,
         INPUTS: c.inputs.flatMap((input) => [input.url, input.path]),
         OUTPUTS: workflow.outputs,
       });
+      const json = sourcedValues(caseEnv, ['CONFIG_JSON', 'PARAMS_JSON', 'CASE_JSON']);
+      expect(JSON.parse(json.CONFIG_JSON[0])).toEqual(workflow.config);
+      expect(JSON.parse(json.PARAMS_JSON[0])).toEqual(c.parameters);
+      expect(JSON.parse(json.CASE_JSON[0])).toEqual({ id: c.id, label: c.label, workflow: c.workflow, study: c.study ?? '', overrides: c.overrides });
     }
     const runner = theRunner(cases);
-    expect(runner).toContain('source "${CASE_DIR}/case.env" || exit\n');
-    expect(runner).toContain('readonly CASE_ID CASE_LABEL RESULTS_URI REGION WORKDIR COMMAND TIMEOUT_MINUTES WATCHDOG_MINUTES SETUP INPUTS OUTPUTS\n');
+    expect(runner).toContain('source "$CASE_ENV" || exit\n');
+    expect(runner).toContain('readonly RESULTS_URI="${RESULTS_BASE}attempt-${ATTEMPT}/"\n');
     expect(runner).toContain('timeout --kill-after=5m "${TIMEOUT_MINUTES}m" bash -c "$COMMAND"');
     expect(runner).toContain('shutdown -h "+${WATCHDOG_MINUTES}"');
     expect(runner).toContain('"${RESULTS_URI}_pushbutton/${status}.json"');
@@ -210,9 +223,7 @@ describe('templates/workflow rendered for the shipped config', () => {
     expect(runner).toContain('aws s3 cp --region "$REGION"');
     const markerFormat = /printf '(\{"caseId".*\})\\n'/.exec(runner)?.[1];
     expect(markerFormat, 'the printf that writes the marker').toBeDefined();
-    expect([...markerFormat!.matchAll(/"(\w+)":/g)].map((match) => match[1])).toEqual([
-      'caseId', 'status', 'exitCode', 'stage', 'startedAt', 'finishedAt', 'seconds', 'instanceId',
-    ]);
+    expect([...markerFormat!.matchAll(/"(\w+)":/g)].map((match) => match[1])).toEqual(MARKER_KEYS);
   });
 
   it('renders the same runner in a rehearsal, and case files that say it is one', () => {
@@ -293,8 +304,8 @@ describe('a hostile value', () => {
     const settings = hostileSettings();
     render(settings);
     const c = casesOf(settings).find((each) => each.label === HOSTILE)!;
-    const files = writtenFiles(read(userDataOf(c)));
-    expect(JSON.parse(files['/opt/pushbutton/case/case.json'].text).label).toBe(HOSTILE);
+    const caseEnv = writtenFiles(read(userDataOf(c)))[CASE_ENV].text;
+    expect(JSON.parse(sourcedValues(caseEnv, ['CASE_JSON']).CASE_JSON[0]).label).toBe(HOSTILE);
     expectValidCloudConfig(userDataOf(c));
   });
 });
@@ -304,10 +315,11 @@ describe('the workflow render plan', () => {
     expect(codeOf('render')['workflow-render']).toBe(workflowRenderItems);
   });
 
-  it('gives each case an item with the context the templates read', () => {
+  it('gives the runner an item, and each case an item with the context the templates read', () => {
     const settings = shippedSettings();
-    const items = workflowRenderItems(settings, fixtureFacts(), false);
+    const [runner, ...items] = workflowRenderItems(settings, fixtureFacts(), false);
     const cases = casesOf(settings);
+    expect([runner.templateDir, runner.outDir]).toEqual(['runner', '.']);
     expect(items.map((item) => [item.templateDir, item.outDir, item.filePrefix])).toEqual(cases.map((c) => ['case', 'cases', `${c.id}.`]));
     const single = cases.find((c) => !c.study)!;
     const { context } = items[cases.indexOf(single)];
@@ -315,6 +327,7 @@ describe('the workflow render plan', () => {
       project: { name: settings.project.name, region: settings.project.region },
       rehearsal: false,
       case: { ...single, study: '' },
+      attempt: 1,
       workflow: settings.workflows!.workflows[single.workflow],
       results: { bucket: BUCKET, prefix: 'results', uri: `s3://${BUCKET}/results/${single.id}/` },
       config: settings,
@@ -384,49 +397,69 @@ esac
 `;
 
 const SHUTDOWN_STUB = `#!/usr/bin/env bash\n${RECORD_CALL}\n`;
+/** apt-get, which a Batch job's bootstrap and runner call: recorded, nothing installed. */
+const APT_STUB = SHUTDOWN_STUB;
 
 interface SandboxRun {
   status: number | null;
   output: string;
   /** What the stubs were called with, one line per call. */
   calls: string[];
-  /** The case's results folder in the fake bucket. */
+  /** The attempt's results folder in the fake bucket. */
   results: string;
   workdir: string;
   c: WorkflowCase;
 }
 
-/**
- * Renders the single case of the shipped config with a harmless workflow in the temp folder, writes
- * the files its user-data has cloud-init write (the case's into the sandbox case folder, less those
- * named in `missing`), and runs the runner with the stubs first on PATH.
- */
-function runCaseInSandbox(change: Partial<WorkflowDefinition> = {}, missing: string[] = []): SandboxRun {
-  const workdir = join(temp, 'work');
+/** The shipped config with its workflows' working folder in the sandbox and a harmless command, inputs and outputs. */
+function sandboxSettings(change: Partial<WorkflowDefinition>): Settings {
   const settings = shippedSettings();
-  const workflows = settings.workflows!;
-  workflows.studies = {};
-  Object.assign(workflows.workflows[workflows.cases[0].workflow], {
-    workdir,
-    setup: ['echo setting up'],
-    command: 'echo hi > out.txt',
-    inputs: [
-      { url: 'https://example.org/reads_1.fq.gz', path: 'data/reads_1.fq.gz' },
-      { url: 's3://public-inputs/reference.fa', path: 'data/reference.fa' },
-    ],
-    outputs: ['out.txt', 'data'],
-    ...change,
-  });
-  render(settings);
-  const [c] = casesOf(settings);
+  for (const workflow of Object.values(settings.workflows!.workflows)) {
+    Object.assign(workflow, {
+      workdir: join(temp, 'work'),
+      setup: ['echo setting up'],
+      command: 'echo hi > out.txt',
+      inputs: [
+        { url: 'https://example.org/reads_1.fq.gz', path: 'data/reads_1.fq.gz' },
+        { url: 's3://public-inputs/reference.fa', path: 'data/reference.fa' },
+      ],
+      outputs: ['out.txt', 'data'],
+      ...change,
+    });
+  }
+  return settings;
+}
 
-  const [bin, bucket, caseDir, logDir] = ['bin', 'bucket', 'case', 'logs'].map((name) => join(temp, name));
+/** The stubs first on PATH, a fake bucket with a public input, and the environment to run with. */
+function sandbox(): { bucket: string; env: NodeJS.ProcessEnv; calls: string } {
+  const [bin, bucket, logDir] = ['bin', 'bucket', 'logs'].map((name) => join(temp, name));
   mkdirSync(bin);
   writeFileSync(join(bin, 'aws'), AWS_STUB, { mode: 0o755 });
   writeFileSync(join(bin, 'curl'), CURL_STUB, { mode: 0o755 });
   writeFileSync(join(bin, 'shutdown'), SHUTDOWN_STUB, { mode: 0o755 });
+  writeFileSync(join(bin, 'apt-get'), APT_STUB, { mode: 0o755 });
   mkdirSync(join(bucket, 'public-inputs'), { recursive: true });
   writeFileSync(join(bucket, 'public-inputs', 'reference.fa'), '>reference\nACGT\n');
+  const calls = join(temp, 'calls');
+  const env = { ...process.env, PATH: `${bin}:${process.env.PATH}`, STUB_CALLS: calls, FAKE_S3: bucket, PUSHBUTTON_LOG_DIR: logDir };
+  return { bucket, env, calls };
+}
+
+const recordedCalls = (calls: string) => (existsSync(calls) ? readFileSync(calls, 'utf8').trimEnd().split('\n').map((line) => line.trimEnd()) : []);
+
+/**
+ * Renders the single case of the shipped config with a harmless workflow in the temp folder, writes
+ * the files its user-data has cloud-init write (the case's into the sandbox case folder, less those
+ * named in `missing`), and runs the runner as cloud-init would, with the stubs first on PATH.
+ */
+function runCaseInSandbox(change: Partial<WorkflowDefinition> = {}, missing: string[] = []): SandboxRun {
+  const settings = sandboxSettings(change);
+  settings.workflows!.studies = {};
+  render(settings);
+  const [c] = casesOf(settings);
+
+  const { bucket, env, calls } = sandbox();
+  const caseDir = join(temp, 'case');
   mkdirSync(caseDir);
   const files = writtenFiles(read(userDataOf(c)));
   for (const [path, file] of Object.entries(files)) {
@@ -438,19 +471,39 @@ function runCaseInSandbox(change: Partial<WorkflowDefinition> = {}, missing: str
   const cloudInitLog = join(temp, 'cloud-init-output.log');
   writeFileSync(cloudInitLog, 'Cloud-init v. 22.4 running modules:final\n');
 
-  const calls = join(temp, 'calls');
-  const env = {
-    ...process.env,
-    PATH: `${bin}:${process.env.PATH}`,
-    STUB_CALLS: calls,
-    FAKE_S3: bucket,
-    PUSHBUTTON_CASE_DIR: caseDir,
-    PUSHBUTTON_LOG_DIR: logDir,
-    PUSHBUTTON_CLOUD_INIT_LOG: cloudInitLog,
+  const { status, output } = runTool(runner, [], { cwd: temp, env: { ...env, PUSHBUTTON_CASE_DIR: caseDir, PUSHBUTTON_CLOUD_INIT_LOG: cloudInitLog } });
+  return { status, output, calls: recordedCalls(calls), results: join(bucket, BUCKET, 'results', c.id, 'attempt-1'), workdir: join(temp, 'work'), c };
+}
+
+/**
+ * A study's cases as one Batch array job: the submission's manifest and pack (the same code the
+ * submission uploads them with) in the fake bucket, then the job's bootstrap run as a child of
+ * `index` would run, with the stubs first on PATH.
+ */
+async function runBatchChildInSandbox(index: number, attempts: number[]): Promise<SandboxRun & { manifest: string }> {
+  const settings = sandboxSettings({});
+  render(settings);
+  const cases = casesOf(settings).filter((c) => c.study === 'trimming-sweep');
+  const launches = cases.map((workflowCase, i) => ({ workflowCase, attempt: attempts[i] ?? 1 }));
+  const { bucket, env, calls } = sandbox();
+  const job = join(bucket, BUCKET, '_pushbutton/jobs/lab-trimming-sweep-0123456789ab');
+  mkdirSync(job, { recursive: true });
+  writeFileSync(join(job, 'job.tar.gz'), await jobPack(outDir, cases));
+  writeFileSync(join(job, 'manifest.txt'), manifestText(launches));
+
+  const home = join(temp, 'home');
+  const childEnv = {
+    ...env,
+    PUSHBUTTON_HOME: home,
+    PUSHBUTTON_ENGINE: 'batch',
+    PUSHBUTTON_JOB_URI: `s3://${BUCKET}/_pushbutton/jobs/lab-trimming-sweep-0123456789ab/`,
+    AWS_BATCH_JOB_ARRAY_INDEX: String(index),
+    AWS_BATCH_JOB_ID: `d0b1c2e3-0000-4000-8000-000000000000:${index}`,
   };
-  const { status, output } = runTool(runner, [], { cwd: temp, env });
-  const recorded = existsSync(calls) ? readFileSync(calls, 'utf8').trimEnd().split('\n') : [];
-  return { status, output, calls: recorded.map((line) => line.trimEnd()), results: join(bucket, BUCKET, 'results', c.id), workdir, c };
+  const { status, output } = runTool('bash', ['-c', BATCH_BOOTSTRAP], { cwd: temp, env: childEnv });
+  const { workflowCase, attempt } = launches[index];
+  const results = join(bucket, BUCKET, 'results', workflowCase.id, `attempt-${attempt}`);
+  return { status, output, calls: recordedCalls(calls), results, workdir: join(temp, 'work'), c: workflowCase, manifest: manifestText(launches) };
 }
 
 /** The one marker the run left, parsed. */
@@ -469,8 +522,8 @@ describe('the runner in a sandbox', () => {
 
     const { name, marker } = markerOf(run);
     expect(name).toBe('succeeded.json');
-    expect(Object.keys(marker)).toEqual(['caseId', 'status', 'exitCode', 'stage', 'startedAt', 'finishedAt', 'seconds', 'instanceId']);
-    expect(marker).toMatchObject({ caseId: run.c.id, status: 'succeeded', exitCode: 0, stage: 'finished', instanceId: 'i-0123456789abcdef0' });
+    expect(Object.keys(marker)).toEqual(MARKER_KEYS);
+    expect(marker).toMatchObject({ caseId: run.c.id, attempt: 1, engine: 'ec2', status: 'succeeded', exitCode: 0, stage: 'finished', worker: 'i-0123456789abcdef0' });
     expect(marker.startedAt).toMatch(ISO_UTC);
     expect(marker.finishedAt).toMatch(ISO_UTC);
     expect(marker.seconds).toBeGreaterThanOrEqual(0);
@@ -486,7 +539,10 @@ describe('the runner in a sandbox', () => {
     expect(readFileSync(join(run.results, 'logs', 'cloud-init-output.log'), 'utf8')).toContain('Cloud-init');
 
     expect(JSON.parse(readFileSync(join(run.workdir, 'params.json'), 'utf8'))).toEqual(run.c.parameters);
-    expect(JSON.parse(readFileSync(join(run.workdir, 'config.json'), 'utf8'))).toEqual({ workflow_targets: expect.any(Array) });
+    expect(JSON.parse(readFileSync(join(run.workdir, 'config.json'), 'utf8'))).toEqual(shippedSettings().workflows!.workflows[run.c.workflow].config);
+    expect(JSON.parse(readFileSync(join(run.results, 'case.json'), 'utf8'))).toMatchObject({ id: run.c.id, label: run.c.label, workflow: run.c.workflow });
+    // cloud-init installed the packages on EC2.
+    expect(run.calls.filter((call) => call.startsWith('apt-get'))).toEqual([]);
 
     const timeout = shippedSettings().workflows!.workflows[run.c.workflow].timeoutMinutes;
     expect(run.calls[0]).toBe(`shutdown -h +${timeout + 30}`);
@@ -501,10 +557,11 @@ describe('the runner in a sandbox', () => {
       `aws s3 cp --region ${region} --only-show-errors --no-sign-request s3://public-inputs/reference.fa ${join(run.workdir, 'data/reference.fa')}`,
     ]);
     const uploads = run.calls.filter((call) => call.startsWith('aws') && call.includes(` s3://${BUCKET}/`)).map((call) => call.split(' ').at(-1));
-    const uri = `s3://${BUCKET}/results/${run.c.id}/`;
+    const uri = `s3://${BUCKET}/results/${run.c.id}/attempt-1/`;
     expect(uploads).toEqual([
       `${uri}outputs/out.txt`,
       `${uri}outputs/data/`,
+      `${uri}case.json`,
       `${uri}logs/run-case.log`,
       `${uri}logs/cloud-init-output.log`,
       `${uri}_pushbutton/succeeded.json`,
@@ -543,9 +600,53 @@ describe('the runner in a sandbox', () => {
     expect(existsSync(run.results)).toBe(false);
   });
 
+  it('stops before it does anything when it cannot tell which case it runs', () => {
+    const run = runCaseInSandbox({}, ['job']);
+    expect(run.status, run.output).not.toBe(0);
+    expect(run.calls).toEqual([]);
+    expect(existsSync(run.results)).toBe(false);
+  });
+
   it('fails the case when a declared output is missing', () => {
     const run = runCaseInSandbox({ outputs: ['out.txt', 'results/*.tsv'] });
     expect(markerOf(run)).toMatchObject({ name: 'failed.json', marker: { status: 'failed', exitCode: 1, stage: 'outputs' } });
     expect(readFileSync(join(run.results, 'logs', 'run-case.log'), 'utf8')).toContain('Output results/*.tsv is missing');
+  });
+});
+
+describe('the runner as a Batch array child', () => {
+  it("picks its case and attempt from its index's line of the manifest, runs it, and writes its marker under that attempt", async () => {
+    const run = await runBatchChildInSandbox(1, [1, 3, 1, 1]);
+    expect(run.status, run.output).toBe(0);
+    expect(run.manifest.split('\n')[1]).toBe(`${run.c.id} 3`);
+
+    const { name, marker } = markerOf(run);
+    expect(name).toBe('succeeded.json');
+    expect(marker).toMatchObject({ caseId: run.c.id, attempt: 3, engine: 'batch', status: 'succeeded', stage: 'finished', worker: 'd0b1c2e3-0000-4000-8000-000000000000:1' });
+    expect(readFileSync(join(run.results, 'outputs', 'out.txt'), 'utf8')).toBe('hi\n');
+    expect(JSON.parse(readFileSync(join(run.workdir, 'params.json'), 'utf8'))).toEqual(run.c.parameters);
+    expect(JSON.parse(readFileSync(join(run.results, 'case.json'), 'utf8'))).toMatchObject({ id: run.c.id, study: 'trimming-sweep' });
+  });
+
+  it('fetches its pack and manifest, installs the packages itself, and neither reads instance metadata nor shuts the host down', async () => {
+    const run = await runBatchChildInSandbox(0, []);
+    expect(run.status, run.output).toBe(0);
+    const packages = shippedSettings().workflows!.workflows[run.c.workflow].packages;
+    expect(run.calls).toContain(`aws s3 cp --only-show-errors s3://${BUCKET}/_pushbutton/jobs/lab-trimming-sweep-0123456789ab/job.tar.gz ${join(temp, 'home', 'job.tar.gz')}`);
+    expect(run.calls).toContain(`aws s3 cp --only-show-errors s3://${BUCKET}/_pushbutton/jobs/lab-trimming-sweep-0123456789ab/manifest.txt ${join(temp, 'home', 'manifest.txt')}`);
+    expect(run.calls).toContain(`apt-get install -y -qq ${packages.join(' ')}`);
+    expect(run.calls.filter((call) => call.startsWith('shutdown') || call.includes('169.254.169.254'))).toEqual([]);
+    expect(markerOf(run).marker).toMatchObject({ caseId: run.c.id, attempt: 1 });
+  });
+
+  it('fails its job, without a marker, when the manifest has no line for its index', async () => {
+    const run = await runBatchChildInSandbox(0, []).then(() => undefined);
+    expect(run).toBeUndefined();
+    const again = join(temp, 'again');
+    mkdirSync(again);
+    const env = { ...process.env, PUSHBUTTON_ENGINE: 'batch', PUSHBUTTON_HOME: join(temp, 'home'), PUSHBUTTON_JOB_URI: `s3://${BUCKET}/_pushbutton/jobs/lab-trimming-sweep-0123456789ab/`, AWS_BATCH_JOB_ARRAY_INDEX: '99', PATH: `${join(temp, 'bin')}:${process.env.PATH}`, STUB_CALLS: join(temp, 'calls'), FAKE_S3: join(temp, 'bucket'), PUSHBUTTON_LOG_DIR: join(temp, 'logs') };
+    const { status, output } = runTool(join(temp, 'home', 'run-case.sh'), [], { cwd: again, env });
+    expect(status).toBe(1);
+    expect(output).toContain("No case for this worker: expected '<case id> <attempt>', found ''");
   });
 });

@@ -12,6 +12,7 @@ import { paths } from '../../../src/paths';
 import { userDataFile } from '../../../src/steps/workflow/workflow-render';
 import { expandCases } from '../../../src/steps/workflow/cases';
 import { interceptAwsWithNock } from '../../nock-aws';
+import { launchSettings, workflowDefinition } from './fixtures';
 
 const REGION = 'eu-central-1';
 const EC2 = `https://ec2.${REGION}.amazonaws.com`;
@@ -23,22 +24,9 @@ const settings: Settings = {
   project: { name: 'lab', region: REGION, tags: {}, state: { backend: 'local' } },
   workflows: {
     results: { prefix: 'results', keepOnDestroy: true },
-    launch: { maxConcurrent: 10, imageId: 'ami-0123456789abcdef0', rootVolumeGiB: 50 },
+    launch: launchSettings({ maxConcurrent: 10, imageId: 'ami-0123456789abcdef0', rootVolumeGiB: 50 }),
     workflows: {
-      trim: {
-        name: 'trim',
-        description: 'Quality trimming',
-        instanceType: 'm5.2xlarge',
-        timeoutMinutes: 60,
-        packages: [],
-        setup: [],
-        workdir: '/opt/work',
-        command: 'run-trim',
-        config: {},
-        parameters: { qual: 2 },
-        inputs: [],
-        outputs: ['data'],
-      },
+      trim: workflowDefinition('trim', { description: 'Quality trimming' }),
     },
     cases: [{ workflow: 'trim', label: 'baseline', parameters: {} }],
     studies: {},
@@ -108,7 +96,7 @@ it('launches the case exactly once when the first RunInstances is throttled, wit
 
   expect((result.facts as WorkflowLaunchFacts).launched).toEqual([theCase.id]);
   expect(runs).toHaveLength(2);
-  expect(runs.map((run) => run.ClientToken)).toEqual([theCase.id, theCase.id]);
+  expect(runs.map((run) => run.ClientToken)).toEqual([`${theCase.id}-a1`, `${theCase.id}-a1`]);
   expect(runs[1]).toEqual(runs[0]);
   expect(nock.isDone()).toBe(true);
 });
@@ -120,6 +108,6 @@ it('rides out six throttled RunInstances requests in a row (the SDK default of t
 
   expect((result.facts as WorkflowLaunchFacts).launched).toEqual([theCase.id]);
   expect(runs).toHaveLength(7);
-  expect(new Set(runs.map((run) => run.ClientToken))).toEqual(new Set([theCase.id]));
+  expect(new Set(runs.map((run) => run.ClientToken))).toEqual(new Set([`${theCase.id}-a1`]));
   expect(nock.isDone()).toBe(true);
 });

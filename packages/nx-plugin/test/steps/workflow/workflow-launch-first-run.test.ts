@@ -6,7 +6,6 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Settings } from '@pushbutton/stacks';
-import type { WorkflowDefinition } from '@pushbutton/stacks/src/workflow/settings';
 import nock from 'nock';
 import workflowLaunch from '../../../src/steps/workflow/workflow-launch';
 import type { WorkflowLaunchFacts } from '../../../src/steps/workflow/facts';
@@ -14,6 +13,7 @@ import { paths } from '../../../src/paths';
 import { userDataFile } from '../../../src/steps/workflow/workflow-render';
 import { expandCases } from '../../../src/steps/workflow/cases';
 import { interceptAwsWithNock } from '../../nock-aws';
+import { launchSettings, workflowDefinition } from './fixtures';
 
 const REGION = 'eu-central-1';
 const EC2 = `https://ec2.${REGION}.amazonaws.com`;
@@ -24,26 +24,13 @@ const PROFILE_ARN = 'arn:aws:iam::123456789012:instance-profile/lab-workflow-wor
 /** The launch effect's EC2 client makes eight attempts at a 5xx. */
 const SDK_ATTEMPTS = 8;
 
-const workflow = (name: string, instanceType: string): WorkflowDefinition => ({
-  name,
-  description: name,
-  instanceType,
-  timeoutMinutes: 60,
-  packages: [],
-  setup: [],
-  workdir: '/opt/work',
-  command: `run-${name}`,
-  config: {},
-  parameters: { qual: 2 },
-  inputs: [],
-  outputs: ['data'],
-});
+const workflow = (name: string, instanceType: string) => workflowDefinition(name, { instanceType });
 
 const settings: Settings = {
   project: { name: 'lab', region: REGION, tags: {}, state: { backend: 'local' } },
   workflows: {
     results: { prefix: 'results', keepOnDestroy: true },
-    launch: { maxConcurrent: 10, imageId: 'ami-0123456789abcdef0', rootVolumeGiB: 50 },
+    launch: launchSettings({ maxConcurrent: 10, imageId: 'ami-0123456789abcdef0', rootVolumeGiB: 50 }),
     workflows: { trim: workflow('trim', 'm5.2xlarge'), assemble: workflow('assemble', 'r5.4xlarge') },
     cases: [
       { workflow: 'trim', label: 'trim one', parameters: { qual: 10 } },
@@ -86,7 +73,7 @@ const NO_CAPACITY = ec2Error(
 const launched = (clientToken: string, instanceType: string) => `<RunInstancesResponse xmlns="${EC2_XMLNS}">
   <requestId>r-run</requestId><reservationId>r-0123456789abcdef0</reservationId><ownerId>123456789012</ownerId><groupSet/>
   <instancesSet><item>
-    <instanceId>i-0${clientToken.slice(2)}abcd</instanceId><instanceState><code>0</code><name>pending</name></instanceState>
+    <instanceId>i-0${clientToken.slice(2, 14)}abcd</instanceId><instanceState><code>0</code><name>pending</name></instanceState>
     <clientToken>${clientToken}</clientToken><instanceType>${instanceType}</instanceType>
   </item></instancesSet>
 </RunInstancesResponse>`;
@@ -135,7 +122,7 @@ it('launches every case once EC2 sees the new instance profile, retrying only th
 
   expect(result.facts.launched.sort()).toEqual(CASES.map((c) => c.id).sort());
   expect(runs).toHaveLength(CASES.length + 3);
-  expect(runs.slice(0, 4).map((run) => run.ClientToken)).toEqual(Array(4).fill(CASES[0].id));
+  expect(runs.slice(0, 4).map((run) => run.ClientToken)).toEqual(Array(4).fill(`${CASES[0].id}-a1`));
   expect(result.printed).toContain("EC2 does not see the workers' instance profile yet");
   expect(result.pending).toEqual([]);
 });
@@ -148,12 +135,12 @@ it('gives up after a bounded number of tries, and says what EC2 answered', async
 });
 
 it('leaves every case not yet started waiting when the vCPU quota is reached, and says why', async () => {
-  const runs = ec2Answering((request) => (request.ClientToken === CASES[1].id ? [400, VCPU_LIMIT] : ok(request)));
+  const runs = ec2Answering((request) => (request.ClientToken === `${CASES[1].id}-a1` ? [400, VCPU_LIMIT] : ok(request)));
 
   const result = await launch();
 
   expect(result.facts).toMatchObject({ launched: [CASES[0].id], waiting: 2 });
-  expect(runs.map((run) => run.ClientToken)).toEqual([CASES[0].id, CASES[1].id]);
+  expect(runs.map((run) => run.ClientToken)).toEqual([`${CASES[0].id}-a1`, `${CASES[1].id}-a1`]);
   expect(result.pending).toEqual([
     expect.stringMatching(/^2 cases wait because the account's vCPU quota is reached \(You have requested more vCPU capacity.*\): the next provision tries them again$/),
   ]);

@@ -13,7 +13,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import type { Settings } from '@pushbutton/stacks';
-import type { WorkflowDefinition, WorkflowSettings } from '@pushbutton/stacks/src/workflow/settings';
+import type { WorkflowSettings } from '@pushbutton/stacks/src/workflow/settings';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { EffectContext } from '../../../src/steps/kinds';
 import { codeOf } from '../../../src/steps/kinds';
@@ -22,33 +22,20 @@ import workflowLaunch, { plannedCasesFile } from '../../../src/steps/workflow/wo
 import { paths } from '../../../src/paths';
 import { userDataFile } from '../../../src/steps/workflow/workflow-render';
 import { expandCases, WorkflowCase } from '../../../src/steps/workflow/cases';
+import { launchSettings, workflowDefinition } from './fixtures';
 
 const REGION = 'eu-central-1';
 const BUCKET = 'lab-results-20250301';
 const TEMPLATE_ID = 'lt-0123456789abcdef0';
 
-function definition(name: string, instanceType: string): WorkflowDefinition {
-  return {
-    name,
-    description: `${name} reads`,
-    instanceType,
-    timeoutMinutes: 60,
-    packages: [],
-    setup: [],
-    workdir: '/opt/work',
-    command: `run-${name}`,
-    config: {},
-    parameters: { quality_trimming: { qual: 2, window: 4 } },
-    inputs: [],
-    outputs: ['data'],
-  };
-}
+const definition = (name: string, instanceType: string) =>
+  workflowDefinition(name, { instanceType, description: `${name} reads`, parameters: { quality_trimming: { qual: 2, window: 4 } } });
 
 /** Two single cases of two workflows, and a study of three: five cases. */
 function workflowSettings(maxConcurrent = 10, extraCases: WorkflowSettings['cases'] = []): WorkflowSettings {
   return {
     results: { prefix: 'results', keepOnDestroy: true },
-    launch: { maxConcurrent, imageId: 'resolve:ssm:/aws/service/ami', rootVolumeGiB: 50 },
+    launch: launchSettings({ maxConcurrent, imageId: 'resolve:ssm:/aws/service/ami', rootVolumeGiB: 50 }),
     workflows: { trim: definition('trim', 'm5.2xlarge'), assemble: definition('assemble', 'r5.4xlarge') },
     cases: [
       { workflow: 'trim', label: 'baseline', parameters: {} },
@@ -124,9 +111,11 @@ const tagged = (caseId: string, project = 'lab') => [
   { Key: 'pushbutton:case-id', Value: caseId },
 ];
 
+/** A worker of attempt 1 of a case, as EC2 shows it; one launched before attempts were numbered has no attempt tag. */
 function worker(caseId: string, state: InstanceStateName, InstanceId = `i-${caseId}`): Instance {
-  return { InstanceId, ClientToken: caseId, State: { Name: state }, Tags: tagged(caseId) };
+  return { InstanceId, ClientToken: `${caseId}-a1`, State: { Name: state }, Tags: tagged(caseId) };
 }
+const token = (caseId: string, attempt = 1) => `${caseId}-a${attempt}`;
 
 function runInstances(input: RunInstancesCommandInput) {
   const earlier = instances.find((i) => i.ClientToken === input.ClientToken);
@@ -197,7 +186,7 @@ describe('workflow-launch apply', () => {
         InstanceType: c.workflow === 'assemble' ? 'r5.4xlarge' : 'm5.2xlarge',
         MinCount: 1,
         MaxCount: 1,
-        ClientToken: c.id,
+        ClientToken: `${c.id}-a1`,
       });
       expect(Buffer.from(input.UserData!, 'base64').toString()).toBe(userDataOf(c.id));
       const expectedTags = {
@@ -206,6 +195,7 @@ describe('workflow-launch apply', () => {
         ManagedBy: 'pushbutton',
         Name: `lab-${c.label}`,
         'pushbutton:case-id': c.id,
+        'pushbutton:attempt': '1',
         'pushbutton:workflow': c.workflow,
         ...(c.study && { 'pushbutton:study': c.study }),
       };
@@ -215,17 +205,16 @@ describe('workflow-launch apply', () => {
       }
     }
     expect(CASES.filter((c) => c.study)).toHaveLength(3);
-    expect(result).toEqual({ facts: { cases: 5, launched: ids(CASES), running: 5, finished: 0, waiting: 0 }, pending: [] });
+    expect(result).toEqual({ facts: { engine: 'ec2', cases: 5, launched: ids(CASES), running: 5, finished: 0, waiting: 0 }, pending: [] });
     expect(printed).toContain(`Launched ${CASES[1].id} (strict assembly) as i-0002`);
   });
 
-  it('looks for live workers of the project only, in the states that hold capacity', async () => {
+  it("looks at the project's workers only, in every state (an ended one without a result is a lost attempt)", async () => {
     await workflowLaunch.apply(context());
 
     expect(ec2.commandCalls(DescribeInstancesCommand)[0].args[0].input.Filters).toEqual([
       { Name: 'tag:Project', Values: ['lab'] },
       { Name: 'tag-key', Values: ['pushbutton:case-id'] },
-      { Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'shutting-down'] },
     ]);
     expect(s3).toHaveReceivedCommandWith(ListObjectsV2Command, { Bucket: BUCKET, Prefix: 'results/' });
   });
@@ -237,7 +226,7 @@ describe('workflow-launch apply', () => {
     const result = await workflowLaunch.apply(context());
 
     expect(runCalls()).toHaveLength(5);
-    expect(result).toEqual({ facts: { cases: 5, launched: [], running: 5, finished: 0, waiting: 0 }, pending: [] });
+    expect(result).toEqual({ facts: { engine: 'ec2', cases: 5, launched: [], running: 5, finished: 0, waiting: 0 }, pending: [] });
   });
 
   it('starts none on a second run once every case has a result and its worker is gone', async () => {
@@ -248,14 +237,14 @@ describe('workflow-launch apply', () => {
     const result = await workflowLaunch.apply(context());
 
     expect(runCalls()).toHaveLength(5);
-    expect(factsOf(result)).toEqual({ cases: 5, launched: [], running: 0, finished: 5, waiting: 0 });
+    expect(factsOf(result)).toEqual({ engine: 'ec2', cases: 5, launched: [], running: 0, finished: 5, waiting: 0 });
   });
 
-  it('does not launch a case with a succeeded, failed or timed-out marker, and ignores keys that are not markers', async () => {
+  it('does not launch a case with a succeeded, failed or timed-out marker of any attempt, and ignores keys that are not markers', async () => {
     s3.on(ListObjectsV2Command)
       .resolvesOnce({
         Contents: [
-          { Key: `results/${CASES[1].id}/_pushbutton/succeeded.json` },
+          { Key: `results/${CASES[1].id}/attempt-1/_pushbutton/succeeded.json` },
           { Key: `results/${CASES[0].id}/outputs/_pushbutton/succeeded.json` },
           { Key: `results/${CASES[4].id}/_pushbutton/started.json` },
         ],
@@ -266,7 +255,7 @@ describe('workflow-launch apply', () => {
 
     const result = await workflowLaunch.apply(context());
 
-    expect(tokens()).toEqual([CASES[0].id, CASES[4].id]);
+    expect(tokens()).toEqual([token(CASES[0].id), token(CASES[4].id)]);
     expect(factsOf(result)).toMatchObject({ launched: [CASES[0].id, CASES[4].id], finished: 3, waiting: 0 });
   });
 
@@ -279,7 +268,7 @@ describe('workflow-launch apply', () => {
     ec2.on(RunInstancesCommand).callsFake(failing);
 
     await expect(workflowLaunch.apply(context())).rejects.toThrow('An internal error has occurred.');
-    expect(instances.map((i) => i.ClientToken)).toEqual(ids(CASES.slice(0, 2)));
+    expect(instances.map((i) => i.ClientToken)).toEqual(ids(CASES.slice(0, 2)).map((id) => token(id)));
 
     setState('running');
     ec2.on(RunInstancesCommand).callsFake(runInstances);
@@ -287,10 +276,10 @@ describe('workflow-launch apply', () => {
 
     const counts = new Map<string, number>();
     for (const token of tokens()) counts.set(token!, (counts.get(token!) ?? 0) + 1);
-    expect([...counts.keys()].sort()).toEqual(ids(CASES).sort());
-    for (const c of CASES) expect(counts.get(c.id)).toBe(c.id === CASES[2].id ? 2 : 1);
+    expect([...counts.keys()].sort()).toEqual(ids(CASES).map((id) => token(id)).sort());
+    for (const c of CASES) expect(counts.get(token(c.id))).toBe(c.id === CASES[2].id ? 2 : 1);
     expect(instances).toHaveLength(5);
-    expect(factsOf(result)).toEqual({ cases: 5, launched: ids(CASES.slice(2)), running: 5, finished: 0, waiting: 0 });
+    expect(factsOf(result)).toEqual({ engine: 'ec2', cases: 5, launched: ids(CASES.slice(2)), running: 5, finished: 0, waiting: 0 });
   });
 
   it('gets the earlier launch back, not a second worker, when a crash came after EC2 launched but before it was seen', async () => {
@@ -301,7 +290,7 @@ describe('workflow-launch apply', () => {
     await workflowLaunch.apply(context());
 
     expect(instances).toHaveLength(5);
-    expect(new Set(tokens())).toEqual(new Set(ids(CASES)));
+    expect(new Set(tokens())).toEqual(new Set(ids(CASES).map((id) => token(id))));
   });
 
   it('launches only up to the concurrency cap and reports the rest as waiting, which a later run starts', async () => {
@@ -309,9 +298,9 @@ describe('workflow-launch apply', () => {
 
     const first = await workflowLaunch.apply(context(workflowSettings(3)));
 
-    expect(tokens()).toEqual(ids(CASES.slice(1, 3)));
+    expect(tokens()).toEqual(ids(CASES.slice(1, 3)).map((id) => token(id)));
     expect(first.pending).toEqual(['2 cases wait for capacity (maxConcurrent 3): the next provision starts them']);
-    expect(factsOf(first)).toEqual({ cases: 5, launched: ids(CASES.slice(1, 3)), running: 3, finished: 0, waiting: 2 });
+    expect(factsOf(first)).toEqual({ engine: 'ec2', cases: 5, launched: ids(CASES.slice(1, 3)), running: 3, finished: 0, waiting: 2 });
 
     setState('running');
     const whileFull = await workflowLaunch.apply(context(workflowSettings(3)));
@@ -321,8 +310,8 @@ describe('workflow-launch apply', () => {
     setState('terminated');
     markers(CASES.slice(0, 3).map((c) => [c.id, 'succeeded']));
     const after = await workflowLaunch.apply(context(workflowSettings(3)));
-    expect(tokens()).toEqual(ids(CASES.slice(1)));
-    expect(after).toEqual({ facts: { cases: 5, launched: ids(CASES.slice(3)), running: 2, finished: 3, waiting: 0 }, pending: [] });
+    expect(tokens()).toEqual(ids(CASES.slice(1)).map((id) => token(id)));
+    expect(after).toEqual({ facts: { engine: 'ec2', cases: 5, launched: ids(CASES.slice(3)), running: 2, finished: 3, waiting: 0 }, pending: [] });
   });
 
   it('counts live workers of cases no longer in config against the cap', async () => {
@@ -330,26 +319,34 @@ describe('workflow-launch apply', () => {
 
     const result = await workflowLaunch.apply(context(workflowSettings(3)));
 
-    expect(tokens()).toEqual([CASES[0].id]);
-    expect(factsOf(result)).toMatchObject({ running: 3, waiting: 4 });
+    expect(tokens()).toEqual([token(CASES[0].id)]);
+    expect(factsOf(result)).toMatchObject({ running: 1, waiting: 4 });
   });
 
-  it('reports, without failing, a case EC2 answers with an instance terminated earlier', async () => {
+  it('leaves a case whose attempt ended without a result to a retry, and says so', async () => {
     instances.push(worker(CASES[1].id, 'terminated', 'i-gone'));
 
     const result = await workflowLaunch.apply(context());
 
-    expect(tokens()).toEqual(ids(CASES));
+    expect(tokens()).toEqual(ids(CASES).filter((id) => id !== CASES[1].id).map((id) => token(id)));
+    expect(result.pending).toEqual([]);
+    expect(printed).toContain('1 case ended without a result (lost); run it again with npx nx run infra:retry --failed, and see why with npx nx run infra:status.');
+  });
+
+  it('reports, without failing, a launch EC2 answers with an instance terminated earlier (its client token taken)', async () => {
+    // EC2 returns the instance an earlier launch with this client token started, though DescribeInstances does not show it yet.
+    ec2.on(RunInstancesCommand, { ClientToken: token(CASES[1].id) }).resolves({ Instances: [{ InstanceId: 'i-gone', State: { Name: 'terminated' } }] });
+
+    const result = await workflowLaunch.apply(context());
+
     expect(factsOf(result)).toMatchObject({ launched: ids(CASES).filter((id) => id !== CASES[1].id), running: 4 });
-    expect(result.pending).toHaveLength(1);
-    expect(result.pending[0]).toContain(`case ${CASES[1].id} (strict assembly)`);
-    expect(result.pending[0]).toContain('i-gone');
-    expect(result.pending[0]).toContain('cannot be relaunched under the same id until EC2 forgets');
-    expect(result.pending[0]).toContain('nx run infra:status');
+    expect(result.pending).toEqual([
+      `case ${CASES[1].id} (strict assembly): this attempt's instance i-gone ended without a result. Start it again as a new attempt: npx nx run infra:retry --case ${CASES[1].id}`,
+    ]);
   });
 
   it('reports, without failing, a case whose client token EC2 holds for other launch parameters', async () => {
-    ec2.on(RunInstancesCommand, { ClientToken: CASES[0].id }).rejects(
+    ec2.on(RunInstancesCommand, { ClientToken: token(CASES[0].id) }).rejects(
       Object.assign(new Error('Arguments on this idempotent request are inconsistent'), { name: 'IdempotentParameterMismatch' }),
     );
 
@@ -375,7 +372,7 @@ describe('workflow-launch apply', () => {
 
     await workflowLaunch.apply(context(workflowSettings(2)));
 
-    expect(printed.at(-1)).toBe('5 cases: launched 1, running 2, with results 1, waiting 2.');
+    expect(printed.at(-1)).toBe('5 cases on ec2: started now 1, queued or running 2, with results 1, waiting 2.');
   });
 });
 
@@ -387,10 +384,10 @@ describe('workflow-launch rehearse', () => {
 
     expect(ec2.calls()).toHaveLength(0);
     expect(s3.calls()).toHaveLength(0);
-    expect(result).toEqual({ facts: { cases: 5, launched: ids(CASES), running: 0, finished: 0, waiting: 0 }, pending: [] });
+    expect(result).toEqual({ facts: { engine: 'ec2', cases: 5, launched: ids(CASES), running: 0, finished: 0, waiting: 0 }, pending: [] });
     expect(plannedRecord()).toEqual(ids(CASES).sort());
     expect(plannedCasesFile(workspace)).toBe(join(workspace, '.pushbutton', 'rehearse', 'workflow-launch', 'planned-cases.json'));
-    expect(printed[0]).toBe('Would start 5 cases now (maxConcurrent 10):');
+    expect(printed[0]).toBe('Would start 5 cases now, one EC2 worker each (maxConcurrent 10):');
     expect(printed).toContain(`  ${CASES[1].id} (strict assembly)`);
   });
 
@@ -402,8 +399,8 @@ describe('workflow-launch rehearse', () => {
 
     const result = workflowLaunch.rehearse(context(added, 'rehearse'));
 
-    expect(factsOf(result)).toEqual({ cases: 6, launched: [newCase.id], running: 0, finished: 0, waiting: 0 });
-    expect(printed).toContain('Would start 1 cases now (maxConcurrent 10):');
+    expect(factsOf(result)).toEqual({ engine: 'ec2', cases: 6, launched: [newCase.id], running: 0, finished: 0, waiting: 0 });
+    expect(printed).toContain('Would start 1 cases now, one EC2 worker each (maxConcurrent 10):');
     expect(printed).toContain('5 cases were already planned by an earlier rehearsal:');
     expect(plannedRecord()).toEqual([...ids(CASES), newCase.id].sort());
     expect(ec2.calls()).toHaveLength(0);
@@ -464,7 +461,7 @@ describe('workflow-launch destroy', () => {
     expect(ec2).not.toHaveReceivedCommand(TerminateInstancesCommand);
     expect(ec2).toHaveReceivedCommandTimes(DescribeInstancesCommand, 1);
     expect(s3.calls()).toHaveLength(0);
-    expect(printed).toEqual(['No workers of project lab are left: nothing to terminate.']);
+    expect(printed).toEqual(['No EC2 workers of project lab are left: nothing to terminate.']);
   });
 });
 
