@@ -8,6 +8,7 @@ const { spawnSync } = require('node:child_process');
 const SYSTEM_TOOLS = [
   { command: 'shellcheck', package: 'shellcheck', why: 'checks every rendered shell script' },
   { command: 'cloud-init', package: 'cloud-init', why: "checks the workers' rendered cloud-config (cloud-init schema)" },
+  { command: 'chromium', package: 'chromium', why: 'opens the rendered study report in a headless browser' },
 ];
 
 /** The tools that are not on PATH. */

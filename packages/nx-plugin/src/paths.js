@@ -29,6 +29,8 @@ const paths = {
   bundlesDir: (/** @type {Mode} */ mode) => join(RUN_DIR, 'bundles', mode),
   /** Output of `<stack>-apply`: the facts later steps read. */
   factsFile: (/** @type {Mode} */ mode, /** @type {string} */ stack) => join(RUN_DIR, 'facts', mode, `${stack}.json`),
+  /** The study report `infra:report` writes. */
+  reportFile: (/** @type {Mode} */ mode) => join(RUN_DIR, 'reports', mode, 'study-report.html'),
 };
 
 module.exports = { paths };

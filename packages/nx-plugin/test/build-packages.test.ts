@@ -111,7 +111,7 @@ describe('the packages as published (tools/build-packages.mjs)', () => {
     expect(built.compiler).toEqual([]);
     expect(built.good).toEqual(outcome('good'));
     expect(built.bad).toEqual(outcome('bad'));
-    expect(built.bad.error).toContain('bad/workflows.yaml:49:21 workflows.read_filtering.timeoutMinutes: expected a number >= 1; found 0');
+    expect(built.bad.error).toContain('bad/workflows.yaml:55:21 workflows.read_filtering.timeoutMinutes: expected a number >= 1; found 0');
     expect(built.bad.error).toContain('(did you mean "ingress"?)');
   });
 });

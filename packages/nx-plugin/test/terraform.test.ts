@@ -266,19 +266,29 @@ describe('the workflow stack under Terraform', () => {
     'aws_batch_compute_environment.batch_compute',
     ...WORKFLOWS.map((name) => `aws_batch_job_definition.batch_job_${name}`),
     'aws_batch_job_queue.batch_queue',
-    'aws_cloudwatch_log_group.batch_logs',
     'aws_iam_instance_profile.batch_instance_profile',
     'aws_iam_role.batch_execution_role',
     'aws_iam_role.batch_instance_role',
     'aws_iam_role.batch_job_role',
+    'aws_iam_role_policy.batch_instance_metrics',
     'aws_iam_role_policy.batch_job_results',
     'aws_iam_role_policy_attachment.batch_execution_policy',
     'aws_iam_role_policy_attachment.batch_instance_policy',
     'aws_launch_template.batch_launch_template',
   ];
+  /** What a person sees of running cases, on either engine. */
+  const MONITORING_RESOURCES = [
+    'aws_cloudwatch_dashboard.dashboard',
+    'aws_cloudwatch_log_group.case_logs',
+    'aws_cloudwatch_metric_alarm.cases_failed',
+    'aws_cloudwatch_metric_alarm.cases_overdue',
+    'aws_sns_topic.alarms',
+  ];
   const RESOURCES = [
+    ...MONITORING_RESOURCES,
     'aws_iam_instance_profile.worker_instance_profile',
     'aws_iam_role.worker_role',
+    'aws_iam_role_policy.worker_monitoring',
     'aws_iam_role_policy.worker_session_manager',
     'aws_iam_role_policy.worker_write_results',
     'aws_launch_template.worker_launch_template',
@@ -299,10 +309,10 @@ describe('the workflow stack under Terraform', () => {
 
   it('validates, plans and mock-applies the results bucket, the worker role and launch template, and the Batch engine', () => {
     for (const command of ['validate', 'plan', 'test -json -verbose']) expect(log).toContain(`terraform ${command}`);
-    expect(log).toMatch(/Plan: 26 to add, 0 to change, 0 to destroy/);
+    expect(log).toMatch(/Plan: 32 to add, 0 to change, 0 to destroy/);
     expect(log).toContain('Success! 1 passed, 0 failed.');
     expect(workflow.resources).toEqual(RESOURCES);
-    expect(workflow.outcome).toBe('Mock apply complete! Resources: 26 in memory, none in AWS.');
+    expect(workflow.outcome).toBe('Mock apply complete! Resources: 32 in memory, none in AWS.');
   });
 
   it('keeps the bucket on a live destroy (prevent_destroy), yet the rehearsal tears its mock resources down', () => {
@@ -331,6 +341,9 @@ describe('the workflow stack under Terraform', () => {
       job_queue_arn: expect.stringMatching(/^arn:aws:batch:/),
       job_definitions: Object.fromEntries(WORKFLOWS.map((name) => [name, expect.stringMatching(/^arn:aws:batch:/)])),
       log_group_name: '/pushbutton/pushbutton-demo/workflow',
+      metric_namespace: 'Pushbutton/pushbutton-demo',
+      alarm_topic_arn: expect.stringMatching(/^arn:aws:sns:/),
+      dashboard_url: 'https://us-west-2.console.aws.amazon.com/cloudwatch/home?region=us-west-2#dashboards/dashboard/pushbutton-demo-workflow',
       jobs_prefix: '_pushbutton/jobs',
     });
     expect(workflow.values.launch_template_id).toMatch(/^lt-[0-9a-f]{17}$/);
@@ -395,12 +408,19 @@ describe('the workflow stack under Terraform', () => {
       const main = workFile('main.tf.json');
       const arn = '${aws_s3_bucket.results.arn}';
       expect(JSON.parse(main.resource.aws_s3_bucket_policy.results_policy.policy)).toEqual(denyInsecureTransport(arn));
-      expect(Object.keys(main.resource.aws_iam_role_policy).sort()).toEqual(['batch_job_results', 'worker_session_manager', 'worker_write_results']);
+      expect(Object.keys(main.resource.aws_iam_role_policy).sort()).toEqual([
+        'batch_instance_metrics',
+        'batch_job_results',
+        'worker_monitoring',
+        'worker_session_manager',
+        'worker_write_results',
+      ]);
       expect(JSON.parse(main.resource.aws_iam_role_policy.worker_write_results.policy)).toEqual(writeResults(arn));
       // Batch jobs read their manifest besides; only the Batch roles carry AWS managed policies.
       expect(JSON.parse(main.resource.aws_iam_role_policy.batch_job_results.policy).Statement).toEqual([
         { Effect: 'Allow', Action: ['s3:GetObject'], Resource: `${arn}/_pushbutton/jobs/*` },
         ...writeResults(arn).Statement,
+        { Effect: 'Allow', Action: ['cloudwatch:PutMetricData'], Resource: '*', Condition: { StringEquals: { 'cloudwatch:namespace': 'Pushbutton/pushbutton-demo' } } },
       ]);
       expect(Object.keys(main.resource.aws_iam_role_policy_attachment).sort()).toEqual(['batch_execution_policy', 'batch_instance_policy']);
     });

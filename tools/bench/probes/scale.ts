@@ -49,7 +49,7 @@ doc.set('cases', []);
 doc.set('studies', {
   scale: {
     workflow: 'read_filtering',
-    matrix: { 'read_filtering.quality_trimming.qual': range(cases / 10), 'read_filtering.quality_trimming.window': range(10) },
+    matrix: { 'workflows.read_filtering_posttrim_workflow.qual': range(cases / 10), 'workflows.read_filtering_pretrim_workflow.sample': range(10) },
   },
 });
 writeFileSync(file, doc.toString());

@@ -121,7 +121,7 @@ function issueFor(file: ConfigFile, error: ErrorObject): ConfigIssue | undefined
 }
 
 /** The known key a misspelt one most likely meant, if any is close enough. */
-function likelyMeant(key: string, known: string[]): string | undefined {
+export function likelyMeant(key: string, known: string[]): string | undefined {
   if (!known.length) return undefined;
   const guess = closest(key, known);
   return distance(key.toLowerCase(), guess.toLowerCase()) <= Math.max(2, key.length / 4) ? guess : undefined;

@@ -53,6 +53,14 @@ const shellValues: OutputType = { escape: shellScript.escape, unescape: shellScr
 
 const textFile: OutputType = { escape: (value) => String(value), unescape: (text) => text, mode: 0o644 };
 
+const HTML_ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+/** HTML: `<%= %>` writes text, never markup, in an element or a quoted attribute. */
+const htmlFile: OutputType = {
+  escape: (value) => String(value).replace(/[&<>"']/g, (c) => HTML_ENTITIES[c]),
+  unescape: (text) => text.replace(/&(amp|lt|gt|quot|#39);/g, (entity) => Object.keys(HTML_ENTITIES).find((c) => HTML_ENTITIES[c] === entity)!),
+  mode: 0o644,
+};
+
 export function outputType(file: string): OutputType {
   switch (extname(file)) {
     case '.sh':
@@ -64,6 +72,8 @@ export function outputType(file: string): OutputType {
       return yamlFile;
     case '.json':
       return jsonFile;
+    case '.html':
+      return htmlFile;
     default:
       return textFile;
   }

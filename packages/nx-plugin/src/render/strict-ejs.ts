@@ -147,10 +147,25 @@ function compileTemplate(workspaceRoot: string, template: string, names: string[
   try {
     return compiler.compile() as ejs.TemplateFunction;
   } catch (error) {
+    const unclosed = /^Could not find matching close tag for "(<%.?)"\.$/.exec((error as Error).message)?.[1];
+    if (unclosed) {
+      const line = unclosedTagLine(readFileSync(template, 'utf8'));
+      throw new TemplateError(workspacePath(workspaceRoot, template), line, `${unclosed} opens a tag that no %> closes`);
+    }
     if (!(error instanceof SyntaxError)) throw error;
     const reason = error.message.split('\n')[0].replace(` in ${template} while compiling ejs`, '');
     throw new TemplateError(workspacePath(workspaceRoot, template), syntaxErrorLine(compiler.source, template), `JavaScript syntax error: ${reason}`);
   }
+}
+
+/** The line of the last tag that opens and is not closed (EJS says only that one is missing). */
+function unclosedTagLine(text: string): number {
+  let open: number | undefined;
+  for (const match of text.matchAll(/<%[_=#-]?|[_-]?%>/g)) {
+    if (match[0].startsWith('<%')) open ??= match.index;
+    else open = undefined;
+  }
+  return (text.slice(0, open ?? text.length).match(/\n/g)?.length ?? 0) + 1;
 }
 
 /** Whether a context name can be a variable in a strict-mode template; one that cannot (`case`) is read as `locals.case`. */

@@ -24,7 +24,7 @@ const INGRESS = `ingress:
     port: 443
     cidr: 203.0.113.0/24
 `;
-const ONE_MORE_CASE = 'cases:\n  - workflow: read_filtering\n    label: one more\n    parameters: { read_filtering: { quality_trimming: { qual: 40 } } }\n';
+const ONE_MORE_CASE = 'cases:\n  - workflow: read_filtering\n    label: one more\n    parameters: { workflows: { read_filtering_posttrim_workflow: { qual: ["40"] } } }\n';
 
 let ws: TempWorkspace;
 beforeAll(() => {

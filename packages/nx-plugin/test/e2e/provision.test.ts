@@ -30,8 +30,8 @@ const BIG_STUDY = `
   e2e-sweep:
     workflow: read_filtering
     matrix:
-      read_filtering.quality_trimming.window: [4, 6, 8, 10]
-      read_filtering.quality_trimming.qual: [3, 5, 7, 9, 11, 13, 17, 19, 21, 23, 25, 27, 29]
+      workflows.read_filtering_pretrim_workflow.sample: [[s1], [s2], [s3], [s4]]
+      workflows.read_filtering_posttrim_workflow.qual: [['3'], ['5'], ['7'], ['9'], ['11'], ['13'], ['17'], ['19'], ['21'], ['23'], ['25'], ['27'], ['29']]
 `;
 /** The shipped config's 10 cases (a single case and two studies), and the study above. */
 const ALL_CASES = 10 + 52;
@@ -103,6 +103,7 @@ describe('provisioning rehearsed end to end, in a temporary git clone', () => {
     expect(executed(tasks)).toEqual([]);
     expect(Object.keys(tasks)).toHaveLength(CORE_TASKS.length + WORKFLOW_TASKS.length + STEP_TASKS.length + 4);
     expect(output).toContain('network            vpc_id');
+    expect(output).toContain('workflow dashboard_url: https://us-west-2.console.aws.amazon.com/cloudwatch/home?region=us-west-2#dashboards/dashboard/pushbutton-demo-workflow');
   });
 
   it('renders every case of the study and plans every launch, without calling AWS', () => {
@@ -122,11 +123,15 @@ describe('provisioning rehearsed end to end, in a temporary git clone', () => {
     const ledger = JSON.parse(status.output.slice(status.output.indexOf('['), status.output.lastIndexOf(']') + 1));
     expect(ledger).toHaveLength(ALL_CASES);
     expect(ledger[0]).toMatchObject({ state: 'planned (rehearsal)', workflow: 'taxonomic_classification' });
+    const report = ws.nx(['run', 'infra:report:rehearse']);
+    expect(report.code, report.output).toBe(0);
+    expect(report.output).toContain(`Wrote the study report of ${ALL_CASES} cases: .pushbutton/reports/rehearse/study-report.html`);
+    expect(ws.read('.pushbutton/reports/rehearse/study-report.html')).toContain('<h2>Study e2e-sweep · 52 cases</h2>');
   });
 
   it('renders and plans exactly one case when one is added; the network and core install steps are cache hits', () => {
     ws.edit('config/workflows.yaml', (text) =>
-      text.replace('cases:\n', 'cases:\n  - workflow: read_filtering\n    label: one more\n    parameters: { read_filtering: { quality_trimming: { qual: 40 } } }\n'),
+      text.replace('cases:\n', 'cases:\n  - workflow: read_filtering\n    label: one more\n    parameters: { workflows: { read_filtering_posttrim_workflow: { qual: ["40"] } } }\n'),
     );
     ws.commit('one more case');
     const { tasks, output } = rehearse();

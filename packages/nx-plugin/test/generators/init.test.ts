@@ -145,10 +145,10 @@ describe('init', () => {
     expect(Object.keys(treeConfig(tree))).toEqual(['project', 'network']);
   });
 
-  it('adds templates/core only with core, and templates/workflow only with workflow', () => {
+  it('adds templates/core only with core, and templates/workflow (and its study report) only with workflow', () => {
     initGenerator(tree, { steps: ['core'] });
     const templates = treeFiles(tree, 'templates');
-    expect(templates).toEqual(repositoryTemplates().filter((path) => !path.startsWith('templates/workflow/')));
+    expect(templates).toEqual(repositoryTemplates().filter((path) => !path.startsWith('templates/workflow/') && !path.startsWith('templates/workflow-report/')));
     expect(templates.some((path) => path.startsWith('templates/core/'))).toBe(true);
     expect(treeFiles(tree, 'config')).toEqual(['config/core.yaml', 'config/project.yaml']);
   });

@@ -6,23 +6,23 @@ import { expandCases } from '../../src/steps/workflow/cases';
 import { captureLog, changes, initializedWorkspace, thrownBy, treeConfig } from './workspace';
 
 const FILE = 'config/workflows.yaml';
-const QUAL = 'read_filtering.quality_trimming.qual';
-const MODE = 'read_filtering.quality_trimming.mode';
+const QUAL = 'taxonomic_classification.kaiju_report.pct_threshold';
+const MODE = 'taxonomic_classification.kaiju_report.taxonomic_rank';
 const SWEEP: StudyGeneratorSchema = {
   name: 'qual-mode',
-  workflow: 'read_filtering',
-  matrix: [`${QUAL}=2,15,30`, `${MODE}=strict,lenient`],
-  exclude: [`${QUAL}=2&${MODE}=lenient`],
+  workflow: 'taxonomic_classification',
+  matrix: [`${QUAL}=2,15,30`, `${MODE}=order,class`],
+  exclude: [`${QUAL}=2&${MODE}=class`],
 };
 const SWEEP_YAML = [
   '  qual-mode:',
-  '    workflow: read_filtering',
+  '    workflow: taxonomic_classification',
   '    matrix:',
   `      ${QUAL}: [2, 15, 30]`,
-  `      ${MODE}: [strict, lenient]`,
+  `      ${MODE}: [order, class]`,
   '    exclude:',
   `      - ${QUAL}: 2`,
-  `        ${MODE}: lenient`,
+  `        ${MODE}: class`,
   '',
 ].join('\n');
 
@@ -37,14 +37,14 @@ describe('study', () => {
     expect(expandCases(workflows).filter((c) => c.study === 'qual-mode')).toHaveLength(5);
     expect(expandCases(workflows).length - casesBefore).toBe(5);
     expect(log.info()).toContain(
-      'Added study qual-mode of workflow read_filtering to config/workflows.yaml: 5 cases (3 × 2 = 6 combinations, 1 excluded).',
+      'Added study qual-mode of workflow taxonomic_classification to config/workflows.yaml: 5 cases (3 × 2 = 6 combinations, 1 excluded).',
     );
     expect(log.info()).toContain('npx nx run infra:provision:rehearse');
   });
 
   it('types values as YAML does: numbers stay numbers, words and quoted numbers are strings', () => {
     const tree = initializedWorkspace();
-    studyGenerator(tree, { name: 'typed', workflow: 'read_filtering', matrix: [`${QUAL}=2,30`, `${MODE}=abc,'4'`] });
+    studyGenerator(tree, { name: 'typed', workflow: 'taxonomic_classification', matrix: [`${QUAL}=2,30`, `${MODE}=abc,'4'`] });
     const { matrix } = treeConfig(tree).workflows!.studies.typed;
     expect(matrix).toEqual({ [QUAL]: [2, 30], [MODE]: ['abc', '4'] });
     expect(tree.read(FILE, 'utf-8')).toContain(`      ${MODE}: [abc, '4']\n`);
@@ -61,13 +61,13 @@ describe('study', () => {
 
   it('takes a --matrix that Nx split at its commas', () => {
     const tree = initializedWorkspace();
-    studyGenerator(tree, { ...SWEEP, matrix: [`${QUAL}=2`, '15', '30', `${MODE}=strict`, 'lenient'] });
+    studyGenerator(tree, { ...SWEEP, matrix: [`${QUAL}=2`, '15', '30', `${MODE}=order`, 'class'] });
     expect(tree.read(FILE, 'utf-8')!.endsWith(SWEEP_YAML)).toBe(true);
   });
 
   it('counts a one-path study without exclusions', () => {
     const tree = initializedWorkspace();
-    studyGenerator(tree, { name: 'quals', workflow: 'read_filtering', matrix: [`${QUAL}=5,10,20`] });
+    studyGenerator(tree, { name: 'quals', workflow: 'taxonomic_classification', matrix: [`${QUAL}=3,4,7`] });
     expect(log.info()).toContain('3 cases (3 values).');
   });
 
@@ -116,9 +116,9 @@ describe('study', () => {
     const starter = tree.read(FILE, 'utf-8')!;
     const withoutStudies = starter.slice(0, starter.indexOf('\nstudies:') + 1) + 'studies: {}  # none yet\n';
     tree.write(FILE, withoutStudies);
-    studyGenerator(tree, { name: 'k', workflow: 'read_filtering', matrix: [`${QUAL}=2,30`] });
+    studyGenerator(tree, { name: 'k', workflow: 'taxonomic_classification', matrix: [`${QUAL}=2,30`] });
     expect(tree.read(FILE, 'utf-8')).toBe(
-      withoutStudies.replace('studies: {}  # none yet\n', `studies:  # none yet\n  k:\n    workflow: read_filtering\n    matrix:\n      ${QUAL}: [2, 30]\n`),
+      withoutStudies.replace('studies: {}  # none yet\n', `studies:  # none yet\n  k:\n    workflow: taxonomic_classification\n    matrix:\n      ${QUAL}: [2, 30]\n`),
     );
   });
 });

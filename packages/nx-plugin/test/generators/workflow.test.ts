@@ -114,6 +114,6 @@ describe('workflow', () => {
   it('refuses to edit a workflows.yaml that is already invalid, saying where', () => {
     const tree: Tree = initializedWorkspace();
     tree.write(FILE, tree.read(FILE, 'utf-8')!.replace('maxConcurrent: 10', 'maxConcurrent: 0'));
-    expect(() => workflowGenerator(tree, ALIGN)).toThrow(/config\/workflows\.yaml:20:18 launch\.maxConcurrent: expected a number >= 1; found 0/);
+    expect(() => workflowGenerator(tree, ALIGN)).toThrow(/config\/workflows\.yaml:19:18 launch\.maxConcurrent: expected a number >= 1; found 0/);
   });
 });

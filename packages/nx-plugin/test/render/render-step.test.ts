@@ -324,6 +324,13 @@ describe('rendered(): one template embedding another of the same item', () => {
     }
   });
 
+  it('rejects a tag that is never closed, naming its template and the line it opens on', () => {
+    template('kinds/a.sh.ejs', '#!/usr/bin/env bash\necho <%= value %>\necho <%= value\necho done\n');
+    const error = renderError(() => render());
+    expect(error).toBeInstanceOf(TemplateError);
+    expect(error.message).toBe('templates/kinds/a.sh.ejs:3: <%= opens a tag that no %> closes');
+  });
+
   it('rejects templates that render each other in a cycle, at the call that closes it', () => {
     template('kinds/a.md.ejs', 'a\n<%- rendered("b.md") %>\n');
     template('kinds/b.md.ejs', 'b\n\n<%- rendered("a.md") %>\n');

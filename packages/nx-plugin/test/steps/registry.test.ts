@@ -43,7 +43,7 @@ describe('the step registry', () => {
       const units = STEPS.flatMap((step) => step.units.filter((unit) => unit.kind === kind).map((unit) => unit.name));
       expect(Object.keys(codeOf(kind)).sort(), kind).toEqual(units.sort());
     }
-    expect(Object.keys(commandsCode()).sort()).toEqual(['core-status', 'retry', 'status']);
+    expect(Object.keys(commandsCode()).sort()).toEqual(['core-status', 'logs', 'report', 'retry', 'status']);
   });
 });
 

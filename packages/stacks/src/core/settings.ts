@@ -42,6 +42,8 @@ export interface CoreSettings {
   components: Record<string, string>;
   /** The client device auth component's device group, which holds every client device. */
   clientDeviceGroup: string;
+  /** Core devices' logs in CloudWatch Logs, through the log manager component. */
+  logs: { upload: boolean; uploadIntervalSeconds: number; minimumLevel: string };
 }
 
 /** What the core-devices stack outputs of one device's thing, certificate and policy (its facts). */

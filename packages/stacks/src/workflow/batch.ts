@@ -6,7 +6,7 @@ import { TerraformOutput } from 'cdktf';
 import { BatchComputeEnvironment } from '@cdktf/provider-aws/lib/batch-compute-environment';
 import { BatchJobDefinition } from '@cdktf/provider-aws/lib/batch-job-definition';
 import { BatchJobQueue } from '@cdktf/provider-aws/lib/batch-job-queue';
-import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
+import type { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { IamInstanceProfile } from '@cdktf/provider-aws/lib/iam-instance-profile';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
@@ -14,6 +14,7 @@ import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy
 import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template';
 import type { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
 import { PushbuttonStack, trustPolicy } from '../pushbutton-stack';
+import { agentMetrics, putMetricsStatement } from './metrics';
 import { JOBS_PREFIX, WorkflowDefinition, WorkflowSettings } from './settings';
 
 /**
@@ -37,6 +38,46 @@ export const BATCH_BOOTSTRAP = [
  * `${VAR}` is written `$${VAR}` (https://developer.hashicorp.com/terraform/language/expressions/strings#escape-sequences).
  */
 export const terraformLiteral = (text: string) => text.replace(/([$%])\{/g, (_, sign: string) => `${sign}${sign}{`);
+
+/** The MIME boundary of the hosts' user data, which Batch merges with its own. */
+const MIME_BOUNDARY = '==PUSHBUTTON==';
+
+/**
+ * The script a Batch host runs first: the CloudWatch agent (from Amazon Linux 2023's own
+ * repository) reporting the host's CPU, memory and disk to the project's namespace.
+ */
+export function batchHostScript(project: string): string {
+  const config = JSON.stringify({ metrics: agentMetrics(project) });
+  return [
+    '#!/bin/bash',
+    '# The CloudWatch agent: the host\'s CPU, memory and disk, for the project\'s dashboard. The jobs run without it if it fails.',
+    'dnf install -y -q amazon-cloudwatch-agent || exit 0',
+    "cat >/opt/aws/amazon-cloudwatch-agent/etc/pushbutton.json <<'CONFIG'",
+    config,
+    'CONFIG',
+    '/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s -c file:/opt/aws/amazon-cloudwatch-agent/etc/pushbutton.json || true',
+    '',
+  ].join('\n');
+}
+
+/**
+ * A launch template's user data for Batch is MIME multi-part, which Batch merges with its own
+ * (https://docs.aws.amazon.com/batch/latest/userguide/launch-templates.html). It reaches Terraform
+ * base64-encoded, so none of it is read as Terraform's own templates.
+ */
+export function batchHostUserData(project: string): string {
+  return [
+    'MIME-Version: 1.0',
+    `Content-Type: multipart/mixed; boundary="${MIME_BOUNDARY}"`,
+    '',
+    `--${MIME_BOUNDARY}`,
+    'Content-Type: text/x-shellscript; charset="us-ascii"',
+    '',
+    batchHostScript(project),
+    `--${MIME_BOUNDARY}--`,
+    '',
+  ].join('\n');
+}
 
 /** Each workflow's job definition is `<project>-<workflow>`. */
 export const jobDefinitionName = (project: string, workflow: string) => `${project}-${workflow}`;
@@ -88,17 +129,14 @@ const managedPolicy = (name: string) => `arn:aws:iam::aws:policy/service-role/${
 interface BatchEngineInputs {
   workflows: WorkflowSettings;
   bucket: S3Bucket;
+  logGroup: CloudwatchLogGroup;
   subnetId: string;
   securityGroupId: string;
 }
 
 /** Adds the Batch engine to the workflow stack and hands on what a submission needs. */
-export function addBatchEngine(stack: PushbuttonStack, { workflows, bucket, subnetId, securityGroupId }: BatchEngineInputs): void {
+export function addBatchEngine(stack: PushbuttonStack, { workflows, bucket, logGroup, subnetId, securityGroupId }: BatchEngineInputs): void {
   const batch = workflows.launch.batch;
-  const logGroup = new CloudwatchLogGroup(stack, 'batch_logs', {
-    name: `/pushbutton/${stack.project.name}/workflow`,
-    retentionInDays: batch.logRetentionDays,
-  });
   const computeEnvironment = addComputeEnvironment(stack, workflows, subnetId, securityGroupId);
   const queue = new BatchJobQueue(stack, 'batch_queue', {
     name: stack.resourceName('workflow'),
@@ -132,7 +170,6 @@ export function addBatchEngine(stack: PushbuttonStack, { workflows, bucket, subn
     value: Object.fromEntries(definitions.map(([name, definition]) => [name, definition.arn])),
     description: 'Each workflow\'s job definition (ARN with its revision)',
   });
-  new TerraformOutput(stack, 'log_group_name', { value: logGroup.name, description: 'Where the jobs\' logs go (CloudWatch Logs)' });
   new TerraformOutput(stack, 'jobs_prefix', { value: JOBS_PREFIX, description: 'Where submissions keep each job\'s manifest, in the results bucket' });
 }
 
@@ -153,6 +190,11 @@ function addComputeEnvironment(stack: PushbuttonStack, workflows: WorkflowSettin
     role: instanceRole.name,
     policyArn: managedPolicy('AmazonEC2ContainerServiceforEC2Role'),
   });
+  new IamRolePolicy(stack, 'batch_instance_metrics', {
+    name: stack.resourceName('batch-instance-metrics'),
+    role: instanceRole.name,
+    policy: policyDocument([putMetricsStatement(stack.project.name)]),
+  });
   const instanceProfile = new IamInstanceProfile(stack, 'batch_instance_profile', {
     name: stack.resourceName('batch-instance'),
     role: instanceRole.name,
@@ -162,6 +204,7 @@ function addComputeEnvironment(stack: PushbuttonStack, workflows: WorkflowSettin
     description: 'Batch compute instances: IMDSv2 only, no key pair, an encrypted root volume',
     // Hop limit 1: containers cannot reach the instance's metadata (and its role); jobs use their own role.
     metadataOptions: { httpEndpoint: 'enabled', httpTokens: 'required', httpPutResponseHopLimit: 1 },
+    userData: Buffer.from(batchHostUserData(stack.project.name)).toString('base64'),
     blockDeviceMappings: [
       {
         deviceName: ECS_AMI_ROOT_DEVICE,
@@ -204,6 +247,7 @@ function addJobRole(stack: PushbuttonStack, bucket: S3Bucket, resultsPrefix: str
     policy: policyDocument([
       { Effect: 'Allow', Action: ['s3:GetObject'], Resource: `${bucket.arn}/${JOBS_PREFIX}/*` },
       { Effect: 'Allow', Action: ['s3:PutObject', 's3:AbortMultipartUpload'], Resource: `${bucket.arn}/${resultsPrefix}/*` },
+      putMetricsStatement(stack.project.name),
     ]),
   });
   return role;

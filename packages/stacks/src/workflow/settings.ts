@@ -77,9 +77,18 @@ export interface BatchSettings {
   maxVcpus: number;
   /** The container image jobs run in, unless a workflow names its own. */
   image: string;
-  /** How long CloudWatch keeps the jobs' logs. */
-  logRetentionDays: number;
 }
+
+/** What a person sees of running cases: logs, metrics, a dashboard and alarms. */
+export interface MonitoringSettings {
+  /** How long CloudWatch Logs keeps the cases' logs. */
+  logRetentionDays: number;
+  /** Alarms go to this address too, by e-mail (SNS). */
+  alarmEmail?: string;
+  /** A running case past this share of its timeout raises the overdue alarm. */
+  overdueShare: number;
+}
+
 
 /** Where Pushbutton keeps what Batch jobs read (their case manifests), at the bucket's root: never under the results prefix workers write. */
 export const JOBS_PREFIX = '_pushbutton/jobs';
@@ -101,6 +110,7 @@ export interface WorkflowSettings {
     rootVolumeGiB: number;
     batch: BatchSettings;
   };
+  monitoring: MonitoringSettings;
   workflows: Record<string, WorkflowDefinition>;
   cases: CaseSettings[];
   studies: Record<string, StudySettings>;

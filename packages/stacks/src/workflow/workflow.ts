@@ -12,7 +12,10 @@ import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/
 import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning';
 import { PushbuttonStack, trustPolicy } from '../pushbutton-stack';
 import { projectTags, required, Settings } from '../settings';
+import type { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { addBatchEngine } from './batch';
+import { putMetricsStatement } from './metrics';
+import { addMonitoring } from './monitoring';
 import { resultsBucketPrefix, WorkflowSettings } from './settings';
 
 /**
@@ -27,6 +30,15 @@ const SESSION_MANAGER_ACTIONS = [
   'ssmmessages:OpenControlChannel',
   'ssmmessages:OpenDataChannel',
 ];
+
+/** What the CloudWatch agent needs to ship a worker's log files to the case log group, and nothing more. */
+function writeLogsStatement(logGroupArn: string) {
+  return {
+    Effect: 'Allow',
+    Action: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
+    Resource: [logGroupArn, `${logGroupArn}:log-stream:*`],
+  };
+}
 
 /** The root device of the Ubuntu AMIs workers run. */
 const ROOT_DEVICE = '/dev/sda1';
@@ -83,10 +95,11 @@ export class WorkflowStack extends PushbuttonStack {
     });
 
     const bucket = this.resultsBucket(workflows.results);
-    const { role, instanceProfile } = this.worker(bucket, workflows.results.prefix);
+    const { logGroup } = addMonitoring(this, workflows);
+    const { role, instanceProfile } = this.worker(bucket, workflows.results.prefix, logGroup);
     const launchTemplate = this.launchTemplate(workflows.launch, instanceProfile, subnetId.stringValue, securityGroupId.stringValue);
     if (workflows.launch.engine === 'batch') {
-      addBatchEngine(this, { workflows, bucket, subnetId: subnetId.stringValue, securityGroupId: securityGroupId.stringValue });
+      addBatchEngine(this, { workflows, bucket, logGroup, subnetId: subnetId.stringValue, securityGroupId: securityGroupId.stringValue });
     }
 
     // A bucket's id is its name; a rehearsal pins ids (not names), so its facts stay the same.
@@ -150,8 +163,8 @@ export class WorkflowStack extends PushbuttonStack {
     return bucket;
   }
 
-  /** The role workers run as, allowed only to write results (and be reached through SSM), and its instance profile. */
-  private worker(bucket: S3Bucket, prefix: string): { role: IamRole; instanceProfile: IamInstanceProfile } {
+  /** The role workers run as, allowed only to write results, their logs and metrics (and be reached through SSM), and its instance profile. */
+  private worker(bucket: S3Bucket, prefix: string, logGroup: CloudwatchLogGroup): { role: IamRole; instanceProfile: IamInstanceProfile } {
     const name = this.resourceName('workflow-worker');
     const role = new IamRole(this, 'worker_role', {
       name,
@@ -163,6 +176,11 @@ export class WorkflowStack extends PushbuttonStack {
       name: this.resourceName('workflow-worker-write-results'),
       role: role.name,
       policy: writeResultsPolicy(bucket.arn, prefix),
+    });
+    new IamRolePolicy(this, 'worker_monitoring', {
+      name: this.resourceName('workflow-worker-monitoring'),
+      role: role.name,
+      policy: JSON.stringify({ Version: '2012-10-17', Statement: [writeLogsStatement(logGroup.arn), putMetricsStatement(this.project.name)] }),
     });
     new IamRolePolicy(this, 'worker_session_manager', {
       name: this.resourceName('workflow-worker-session-manager'),

@@ -38,8 +38,9 @@ const settings = (batch: Partial<BatchSettings> = {}, engine: 'batch' | 'ec2' = 
       maxConcurrent: 4,
       imageId: 'ami-0123456789abcdef0',
       rootVolumeGiB: 200,
-      batch: { capacity: 'on-demand', maxVcpus: 512, image: 'public.ecr.aws/ubuntu/ubuntu:22.04', logRetentionDays: 90, ...batch },
+      batch: { capacity: 'on-demand', maxVcpus: 512, image: 'public.ecr.aws/ubuntu/ubuntu:22.04', ...batch },
     },
+    monitoring: { logRetentionDays: 90, overdueShare: 0.8 },
     workflows: {
       assembly: workflowDefinition('assembly', { instanceType: 'r5.4xlarge', vcpus: 16, memoryMiB: 120000, privileged: true, timeoutMinutes: 720 }),
       qc: workflowDefinition('qc', { image: 'quay.io/lab/qc:1.0' }),
@@ -58,18 +59,20 @@ describe('the workflow stack, engine batch', () => {
   const definition = (name: string) => r.aws_batch_job_definition[`batch_job_${name}`];
   const container = (name: string) => JSON.parse(definition(name).container_properties);
 
-  it('adds a compute environment, a queue, a job definition per workflow, their roles, a launch template and a log group', () => {
+  it('adds a compute environment, a queue, a job definition per workflow, their roles and a launch template', () => {
     expect(Object.keys(r.aws_batch_compute_environment)).toEqual(['batch_compute']);
     expect(Object.keys(r.aws_batch_job_queue)).toEqual(['batch_queue']);
     expect(Object.keys(r.aws_batch_job_definition).sort()).toEqual(['batch_job_assembly', 'batch_job_qc']);
-    expect(Object.keys(r.aws_cloudwatch_log_group)).toEqual(['batch_logs']);
+    // The case log group is the monitoring's, on either engine.
+    expect(Object.keys(r.aws_cloudwatch_log_group)).toEqual(['case_logs']);
     expect(Object.keys(r.aws_iam_role).sort()).toEqual(['batch_execution_role', 'batch_instance_role', 'batch_job_role', 'worker_role']);
     expect(Object.keys(r.aws_launch_template).sort()).toEqual(['batch_launch_template', 'worker_launch_template']);
   });
 
   it('has none of it with engine ec2', () => {
     const ec2 = synth(settings({}, 'ec2')).resource;
-    expect(Object.keys(ec2).filter((type) => type.startsWith('aws_batch') || type === 'aws_cloudwatch_log_group')).toEqual([]);
+    expect(Object.keys(ec2).filter((type) => type.startsWith('aws_batch'))).toEqual([]);
+    expect(Object.keys(ec2.aws_iam_role)).toEqual(['worker_role']);
   });
 
   it('runs a managed On-Demand environment of the workflows\' instance types in the network step\'s subnet, from 0 vCPUs', () => {
@@ -151,12 +154,28 @@ describe('the workflow stack, engine batch', () => {
     });
   });
 
-  it('sends the jobs\' output to a log group with the configured retention', () => {
-    expect(r.aws_cloudwatch_log_group.batch_logs).toMatchObject({ name: '/pushbutton/lab/workflow', retention_in_days: 90 });
+  it("sends the jobs' output to the case log group, with the configured retention", () => {
+    expect(r.aws_cloudwatch_log_group.case_logs).toMatchObject({ name: '/pushbutton/lab/workflow', retention_in_days: 90 });
     expect(container('qc').logConfiguration).toEqual({
       logDriver: 'awslogs',
-      options: { 'awslogs-group': '${aws_cloudwatch_log_group.batch_logs.name}', 'awslogs-region': 'eu-central-1', 'awslogs-stream-prefix': 'qc' },
+      options: { 'awslogs-group': '${aws_cloudwatch_log_group.case_logs.name}', 'awslogs-region': 'eu-central-1', 'awslogs-stream-prefix': 'qc' },
     });
+  });
+
+  it("runs the CloudWatch agent on its hosts, from MIME multi-part user data Batch merges, reporting to the project's namespace only", () => {
+    const userData = Buffer.from(r.aws_launch_template.batch_launch_template.user_data, 'base64').toString();
+    expect(userData).toMatch(/^MIME-Version: 1\.0\nContent-Type: multipart\/mixed; boundary="==PUSHBUTTON=="\n\n--==PUSHBUTTON==\nContent-Type: text\/x-shellscript; charset="us-ascii"\n\n#!\/bin\/bash\n/);
+    expect(userData.endsWith('--==PUSHBUTTON==--\n')).toBe(true);
+    const script = userData.split('\n\n').slice(2).join('\n\n').replace(/--==PUSHBUTTON==--\n$/, '');
+    const file = join(mkdtempSync(join(tmpdir(), 'host-')), 'host.sh');
+    writeFileSync(file, script);
+    execFileSync('bash', ['-n', file]);
+    execFileSync('shellcheck', ['--severity=style', file]);
+    const config = JSON.parse(/<<'CONFIG'\n(.*)\nCONFIG\n/s.exec(script)![1]);
+    expect(config.metrics).toMatchObject({ namespace: 'Pushbutton/lab', append_dimensions: { InstanceId: '${aws:InstanceId}' } });
+    expect(Object.keys(config.metrics.metrics_collected)).toEqual(['cpu', 'mem', 'disk']);
+    const metrics = JSON.parse(r.aws_iam_role_policy.batch_instance_metrics.policy).Statement;
+    expect(metrics).toEqual([{ Effect: 'Allow', Action: ['cloudwatch:PutMetricData'], Resource: '*', Condition: { StringEquals: { 'cloudwatch:namespace': 'Pushbutton/lab' } } }]);
   });
 
   it('lets a job read its manifest and write under the results prefix, nothing else; ECS assumes it for this account only', () => {
@@ -164,6 +183,7 @@ describe('the workflow stack, engine batch', () => {
     expect(policy.Statement).toEqual([
       { Effect: 'Allow', Action: ['s3:GetObject'], Resource: '${aws_s3_bucket.results.arn}/_pushbutton/jobs/*' },
       { Effect: 'Allow', Action: ['s3:PutObject', 's3:AbortMultipartUpload'], Resource: '${aws_s3_bucket.results.arn}/runs/*' },
+      { Effect: 'Allow', Action: ['cloudwatch:PutMetricData'], Resource: '*', Condition: { StringEquals: { 'cloudwatch:namespace': 'Pushbutton/lab' } } },
     ]);
     const trust = JSON.parse(r.aws_iam_role.batch_job_role.assume_role_policy);
     expect(trust.Statement).toEqual([
@@ -190,7 +210,7 @@ describe('the workflow stack, engine batch', () => {
       assembly: '${aws_batch_job_definition.batch_job_assembly.arn}',
       qc: '${aws_batch_job_definition.batch_job_qc.arn}',
     });
-    expect(json.output.log_group_name.value).toBe('${aws_cloudwatch_log_group.batch_logs.name}');
+    expect(json.output.log_group_name.value).toBe('${aws_cloudwatch_log_group.case_logs.name}');
     expect(json.output.jobs_prefix.value).toBe('_pushbutton/jobs');
   });
 

@@ -12,8 +12,9 @@ const settings = (results: Partial<WorkflowSettings['results']> = {}): Settings 
       maxConcurrent: 4,
       imageId: 'resolve:ssm:/aws/service/canonical/ubuntu/server/22.04/stable/current/amd64/hvm/ebs-gp2/ami-id',
       rootVolumeGiB: 250,
-      batch: { capacity: 'on-demand', maxVcpus: 256, image: 'public.ecr.aws/ubuntu/ubuntu:22.04', logRetentionDays: 30 },
+      batch: { capacity: 'on-demand', maxVcpus: 256, image: 'public.ecr.aws/ubuntu/ubuntu:22.04' },
     },
+    monitoring: { logRetentionDays: 30, overdueShare: 0.8 },
     workflows: {},
     cases: [],
     studies: {},
@@ -50,11 +51,21 @@ const BUCKET_RESOURCES = [
 const WORKER_RESOURCES = [
   'aws_iam_instance_profile.worker_instance_profile',
   'aws_iam_role.worker_role',
+  'aws_iam_role_policy.worker_monitoring',
   'aws_iam_role_policy.worker_session_manager',
   'aws_iam_role_policy.worker_write_results',
   'aws_launch_template.worker_launch_template',
 ];
+/** What a person sees of running cases (monitoring.ts), on either engine. */
+const MONITORING_RESOURCES = [
+  'aws_cloudwatch_dashboard.dashboard',
+  'aws_cloudwatch_log_group.case_logs',
+  'aws_cloudwatch_metric_alarm.cases_failed',
+  'aws_cloudwatch_metric_alarm.cases_overdue',
+  'aws_sns_topic.alarms',
+];
 const UNTAGGABLE = [
+  'aws_cloudwatch_dashboard',
   'aws_iam_role_policy',
   'aws_s3_bucket_ownership_controls',
   'aws_s3_bucket_policy',
@@ -72,8 +83,8 @@ describe('the workflow stack, engine ec2', () => {
   const json = synth();
   const r = json.resource;
 
-  it('has exactly the results bucket and its settings, the worker role, policies, instance profile and launch template', () => {
-    expect(addresses(json)).toEqual([...BUCKET_RESOURCES, ...WORKER_RESOURCES].sort());
+  it('has exactly the results bucket and its settings, the worker role, policies, instance profile and launch template, and the monitoring', () => {
+    expect(addresses(json)).toEqual([...BUCKET_RESOURCES, ...WORKER_RESOURCES, ...MONITORING_RESOURCES].sort());
     expect(json.data).toBeUndefined();
   });
 
@@ -173,7 +184,17 @@ describe('the workflow stack, engine ec2', () => {
           },
         ],
       });
-      expect(Object.keys(r.aws_iam_role_policy).sort()).toEqual(['worker_session_manager', 'worker_write_results']);
+      expect(Object.keys(r.aws_iam_role_policy).sort()).toEqual(['worker_monitoring', 'worker_session_manager', 'worker_write_results']);
+    });
+
+    it("may only ship logs to the project's case log group and metrics to its namespace", () => {
+      const policy = r.aws_iam_role_policy.worker_monitoring;
+      expect(policy.role).toBe('${aws_iam_role.worker_role.name}');
+      const logGroup = '${aws_cloudwatch_log_group.case_logs.arn}';
+      expect(JSON.parse(policy.policy).Statement).toEqual([
+        { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'], Resource: [logGroup, `${logGroup}:log-stream:*`] },
+        { Effect: 'Allow', Action: ['cloudwatch:PutMetricData'], Resource: '*', Condition: { StringEquals: { 'cloudwatch:namespace': 'Pushbutton/lab' } } },
+      ]);
     });
 
     // The permissions AWS lists for Session Manager on an instance role, without S3 or KMS session logging
@@ -284,6 +305,10 @@ describe('the workflow stack, engine ec2', () => {
       worker_role_arn: '${aws_iam_role.worker_role.arn}',
       instance_profile_name: '${aws_iam_instance_profile.worker_instance_profile.name}',
       instance_profile_arn: '${aws_iam_instance_profile.worker_instance_profile.arn}',
+      log_group_name: '${aws_cloudwatch_log_group.case_logs.name}',
+      metric_namespace: 'Pushbutton/lab',
+      alarm_topic_arn: '${aws_sns_topic.alarms.arn}',
+      dashboard_url: 'https://eu-central-1.console.aws.amazon.com/cloudwatch/home?region=eu-central-1#dashboards/dashboard/${aws_cloudwatch_dashboard.dashboard.dashboard_name}',
     });
     for (const [name, output] of Object.entries(json.output)) expect(output.description, name).not.toBe('');
   });
@@ -297,8 +322,10 @@ describe('the workflow stack, engine ec2', () => {
     };
     for (const [type, byName] of Object.entries(r)) {
       for (const [name, resource] of Object.entries(byName)) {
+        // The monitoring's resources carry their names in name, alarm_name or dashboard_name.
+        const tags = names[type] ? { ...PROJECT_TAGS, Name: names[type] } : PROJECT_TAGS;
         if (UNTAGGABLE.includes(type)) expect(resource.tags, `${type}.${name}`).toBeUndefined();
-        else expect(resource.tags, `${type}.${name}`).toEqual({ ...PROJECT_TAGS, Name: names[type] });
+        else expect(resource.tags, `${type}.${name}`).toEqual(tags);
       }
     }
   });

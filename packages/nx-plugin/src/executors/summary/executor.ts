@@ -18,6 +18,8 @@ export default async function summaryExecutor(options: SummaryExecutorOptions, c
     const what = options.title ?? 'every step';
     const heading = options.mode === 'rehearse' ? `Rehearsed ${what} (mock values; nothing exists in AWS)` : `Provisioned ${what}`;
     const where = `${paths.runDir}/facts/${options.mode}/`;
-    console.log(`${heading}. Facts by unit (full values in ${where}):\n\n${factsTable(facts)}`);
+    // Links a person opens (the dashboard), whole, where the table cuts long values short.
+    const links = facts.flatMap((f) => Object.entries(f.values).filter(([name, value]) => name.endsWith('_url') && typeof value === 'string').map(([name, value]) => `${f.unit} ${name}: ${value}`));
+    console.log(`${heading}. Facts by unit (full values in ${where}):\n\n${factsTable(facts)}${links.length ? `\n\n${links.join('\n')}` : ''}`);
   });
 }

@@ -122,7 +122,8 @@ function copyStarterTemplates(tree: Tree, starters: string, steps: StepDefinitio
   const all = (readdirSync(source, { recursive: true }) as string[])
     .filter((file) => statSync(join(source, file)).isFile())
     .map((file) => file.split(sep).join('/'))
-    .filter((file) => !otherSteps.includes(file.split('/')[0]))
+    // A step's templates are templates/<step>/ and any templates/<step>-<more>/ (the workflow step's study report).
+    .filter((file) => !otherSteps.some((step) => file.split('/')[0] === step || file.startsWith(`${step}-`)))
     .sort()
     .map((file) => `${TEMPLATES_DIR}/${file}`);
   const written = all.filter((path) => !tree.exists(path));

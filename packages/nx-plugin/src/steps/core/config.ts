@@ -11,6 +11,8 @@ const REQUIRED_COMPONENTS = [
   ['aws.greengrass.Cli', 'the Greengrass CLI'],
 ] as const;
 export const MQTT_BROKERS = ['aws.greengrass.clientdevices.mqtt.Moquette', 'aws.greengrass.clientdevices.mqtt.EMQX'];
+/** The component that uploads core devices' logs to CloudWatch Logs. */
+export const LOG_MANAGER = 'aws.greengrass.LogManager';
 
 /** Cross-field rules of core.yaml: clients name a core that exists, and every core gets what client devices need. */
 function coreIssues(file: ConfigFile, core: CoreSettings): ConfigIssue[] {
@@ -30,6 +32,9 @@ function coreIssues(file: ConfigFile, core: CoreSettings): ConfigIssue[] {
   }
   if (!MQTT_BROKERS.some((broker) => components.includes(broker))) {
     issues.push(file.issue(['components'], `an MQTT broker: a version for ${MQTT_BROKERS.join(' or ')}`, 'none'));
+  }
+  if (core.logs.upload && !components.includes(LOG_MANAGER)) {
+    issues.push(file.issue(['logs', 'upload'], `false, or a version for ${LOG_MANAGER} under components, which uploads the logs`, 'true'));
   }
   return issues;
 }

@@ -24,6 +24,7 @@ import { projectTags } from '@pushbutton/stacks/src/settings';
 import stableStringify from 'json-stable-stringify';
 import type { Effect, EffectContext } from '../kinds';
 import type { CoreDeployFacts, CoreDeployment, CoreDevicesFacts } from './facts';
+import { LOG_MANAGER } from './config';
 import { greengrassClient } from './greengrass-client';
 
 /** The tag holding the hash of the deployment spec Pushbutton made, to tell whether it is still current. */
@@ -110,7 +111,25 @@ function desiredDeployment(core: CoreSettings, target: CoreTarget): DesiredDeplo
       ? { reset: ['/deviceGroups'], merge: deviceGroupMerge(core.clientDeviceGroup, target.clients) }
       : { reset: ['/deviceGroups'] };
   }
+  const logManager = components[LOG_MANAGER];
+  if (logManager && core.logs.upload) logManager.configurationUpdate = { merge: logManagerMerge(core) };
   return { targetArn: target.thingArn, deploymentName: `pushbutton-${target.thingName}`, components };
+}
+
+/**
+ * The log manager's configuration: the nucleus's logs and every configured component's, uploaded to
+ * CloudWatch Logs every so often (https://docs.aws.amazon.com/greengrass/v2/developerguide/log-manager-component.html).
+ */
+function logManagerMerge(core: CoreSettings): string {
+  const level = { minimumLogLevel: core.logs.minimumLevel };
+  const components = Object.keys(core.components).filter((name) => name !== LOG_MANAGER);
+  return JSON.stringify({
+    logsUploaderConfiguration: {
+      systemLogsConfiguration: { uploadToCloudWatch: 'true', ...level },
+      componentLogsConfigurationMap: Object.fromEntries(components.map((name) => [name, level])),
+    },
+    periodicUploadIntervalSec: core.logs.uploadIntervalSeconds,
+  });
 }
 
 // Keys sorted at every level, so equal specs hash equal.

@@ -35,7 +35,10 @@ type RawIngressRule = {
   fromPort?: number;
   toPort?: number;
   cidr: string;
+  allowWorld?: boolean;
 };
+
+const SSH_PORT = 22;
 
 /** Resolves a rule's ports, or says what is wrong with them. */
 function ingressPorts(
@@ -61,7 +64,7 @@ function ingressPorts(
 }
 
 /** Cross-field rules of network.yaml (which also reads the project's region). */
-function networkIssues(file: ConfigFile, network: NetworkSettings, project?: ProjectSettings): ConfigIssue[] {
+function networkIssues(file: ConfigFile, network: NetworkSettings, allowedWorld: Set<string>, project?: ProjectSettings): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   const cidrAt = (path: (string | number)[], text: string, min: number, max: number): Cidr | undefined => {
     const cidr = parseCidr(text);
@@ -93,7 +96,18 @@ function networkIssues(file: ConfigFile, network: NetworkSettings, project?: Pro
     );
   }
   for (const [name, rule] of Object.entries(network.ingress)) {
-    cidrAt(['ingress', name, 'cidr'], rule.cidr, 0, 32);
+    const source = cidrAt(['ingress', name, 'cidr'], rule.cidr, 0, 32);
+    const ssh = rule.protocol === 'tcp' && rule.fromPort <= SSH_PORT && SSH_PORT <= rule.toPort;
+    if (ssh && source?.prefix === 0 && !allowedWorld.has(name)) {
+      issues.push(
+        file.issue(
+          ['ingress', name, 'cidr'],
+          'a network of yours, not the whole internet, for a rule that opens SSH (port 22): workers need no SSH (Session Manager reaches them); ' +
+            'if you mean it, say so with allowWorld: true on the rule',
+          JSON.stringify(rule.cidr),
+        ),
+      );
+    }
     if (rule.fromPort > rule.toPort) {
       issues.push(
         file.issue(['ingress', name, 'toPort'], `a port at or above fromPort ${rule.fromPort}`, String(rule.toPort)),
@@ -115,7 +129,8 @@ export const config: StepConfig<RawNetwork, NetworkSettings> = {
       else ingress[name] = { description: rule.description, protocol: rule.protocol, cidr: rule.cidr, ...ports };
     }
     const settings: NetworkSettings = { vpcCidr: data.vpcCidr, subnet: data.subnet, ingress };
-    issues.push(...networkIssues(file, settings, project));
+    const allowedWorld = new Set(Object.entries(data.ingress).flatMap(([name, rule]) => (rule.allowWorld ? [name] : [])));
+    issues.push(...networkIssues(file, settings, allowedWorld, project));
     return { settings, issues };
   },
 };

@@ -2,11 +2,12 @@
 // checked for what a JSON Schema cannot express (cases of workflows that exist, given once; names
 // the project's name makes, within AWS's limits).
 import type { ProjectSettings } from '@pushbutton/stacks';
-import { resultsBucketPrefix, WorkflowInput, WorkflowSettings } from '@pushbutton/stacks/src/workflow/settings';
+import { resultsBucketPrefix, StudySettings, WorkflowDefinition, WorkflowInput, WorkflowSettings } from '@pushbutton/stacks/src/workflow/settings';
+import { likelyMeant } from '../../config/schema-validation';
 import type { ConfigIssue } from '../../config/config-error';
 import type { ConfigFile } from '../../config/config-file';
 import type { StepConfig } from '../../config/step-config';
-import { casesBySource } from './cases';
+import { casesBySource, flatten } from './cases';
 
 /**
  * The AWS provider refuses an aws_s3_bucket bucket_prefix over 37 characters: bucket names are at most
@@ -35,6 +36,7 @@ function workflowIssues(file: ConfigFile, workflows: WorkflowSettings): ConfigIs
   });
   for (const study of Object.values(workflows.studies)) {
     if (!known.includes(study.workflow)) issues.push(unknown(['studies', study.name, 'workflow'], study.workflow));
+    else issues.push(...unreadPaths(file, study, workflows.workflows[study.workflow]));
     study.exclude.forEach((entry, index) => {
       for (const path of Object.keys(entry).filter((p) => !(p in study.matrix))) {
         issues.push(file.issue(['studies', study.name, 'exclude', index, path], `a path of the matrix: ${Object.keys(study.matrix).join(', ')}`, JSON.stringify(path), 'key'));
@@ -52,6 +54,27 @@ function batchIssues(file: ConfigFile, workflows: WorkflowSettings): ConfigIssue
   return Object.values(workflows.workflows)
     .filter((w) => w.vcpus > batch.maxVcpus)
     .map((w) => file.issue(['workflows', w.name, 'vcpus'], `at most launch.batch.maxVcpus (${batch.maxVcpus}), which a job of it needs at once`, String(w.vcpus)));
+}
+
+/**
+ * A study of a workflow that declares its parameters may only vary one of them (a path of its
+ * defaults, or a folder of them): any other path would make cases that differ only in a value
+ * nothing reads.
+ */
+function unreadPaths(file: ConfigFile, study: StudySettings, workflow: WorkflowDefinition): ConfigIssue[] {
+  const parameters = Object.keys(flatten(workflow.parameters));
+  // A workflow that declares no parameters reads whatever its command reads: nothing to hold a study to.
+  if (!parameters.length) return [];
+  const reads = (path: string) => parameters.some((known) => known === path || known.startsWith(`${path}.`));
+  const issue = (where: (string | number)[], path: string) => {
+    const guess = likelyMeant(path, parameters);
+    const expected = `a parameter its workflow ${workflow.name} gives a default${guess ? ` (did you mean "${guess}"?)` : ''}`;
+    return file.issue(where, expected, `${JSON.stringify(path)}, which no parameter of it has`, 'key');
+  };
+  return [
+    ...Object.keys(study.matrix).filter((path) => !reads(path)).map((path) => issue(['studies', study.name, 'matrix', path], path)),
+    ...study.include.flatMap((entry, index) => Object.keys(entry).filter((path) => !reads(path)).map((path) => issue(['studies', study.name, 'include', index, path], path))),
+  ];
 }
 
 function duplicateCaseIssues(file: ConfigFile, workflows: WorkflowSettings): ConfigIssue[] {
@@ -82,8 +105,9 @@ export const config: StepConfig<any, WorkflowSettings> = {
     const settings: WorkflowSettings = {
       results: data.results,
       launch: data.launch,
+      monitoring: data.monitoring,
       workflows: Object.fromEntries(
-        Object.entries<any>(data.workflows).map(([name, w]) => [name, { ...w, name, inputs: resolveInputs(w.inputs) ?? [] }]),
+        Object.entries<any>(data.workflows).map(([name, w]) => [name, { ...w, name, parameters: w.parameters ?? {}, inputs: resolveInputs(w.inputs) ?? [] }]),
       ),
       cases: data.cases.map((c: any) => ({ ...c, parameters: c.parameters ?? {}, inputs: resolveInputs(c.inputs) })),
       studies: Object.fromEntries(

@@ -12,10 +12,15 @@ export type WorkflowFacts = {
   worker_role_arn: string;
   instance_profile_name: string;
   instance_profile_arn: string;
+  /** The case log group (CloudWatch Logs), on both engines. */
+  log_group_name?: string;
+  metric_namespace?: string;
+  alarm_topic_arn?: string;
+  /** The CloudWatch dashboard of the cases and workers, in the console. */
+  dashboard_url?: string;
   job_queue_arn?: string;
   /** Each workflow's job definition, an ARN with its revision. */
   job_definitions?: Record<string, string>;
-  log_group_name?: string;
   /** Where job manifests and packs go, at the bucket's root. */
   jobs_prefix?: string;
 };

@@ -4,9 +4,10 @@
 // cases finish while nobody is watching.
 import type { S3Client } from '@aws-sdk/client-s3';
 import { isoSeconds, table } from '../../format';
-import type { Command } from '../kinds';
+import type { Command, EffectContext } from '../kinds';
 import { expandCases, overridesText, WorkflowCase, workflowSettings } from './cases';
-import { engineName, readLedger } from './engine';
+import { engineName, Ledger, readLedger } from './engine';
+import type { WorkflowFacts } from './facts';
 import { engineOf } from './engines';
 import { CaseAttempt, CaseRecord, latestAttempt, strays } from './ledger';
 import { markerTimes, MarkerTimes, s3Client, workflowFacts } from './results';
@@ -140,15 +141,33 @@ function ledgerTable(entries: LedgerEntry[]): string {
   return table(HEADERS, rows);
 }
 
+/** Every configured case's entry, from the engine and the bucket: what status prints and the study report draws. */
+export async function ledgerEntries(ctx: EffectContext): Promise<{ entries: LedgerEntry[]; ledger: Ledger }> {
+  const facts = workflowFacts(ctx);
+  const ledger = await readLedger(ctx, engineOf(engineName(ctx)));
+  const s3 = await s3Client(ctx.region);
+  const entries = await mapConcurrently(ledger.records, MARKER_FETCHES_AT_ONCE, (r) => recordEntry(s3, facts.bucket_name, r, caseResults(facts, r.workflowCase)));
+  return { entries, ledger };
+}
+
+/** What a rehearsal knows of each case: whether an earlier rehearsal planned it. */
+export function rehearsedEntries(ctx: EffectContext): LedgerEntry[] {
+  const facts = workflowFacts(ctx);
+  const planned = readPlannedCases(ctx.workspaceRoot);
+  return expandCases(workflowSettings(ctx.settings)).map((c) => ({
+    ...entry(c, [], caseResults(facts, c)),
+    state: planned.has(c.id) ? 'planned (rehearsal)' : 'not planned',
+  }));
+}
+
+const caseResults = (facts: WorkflowFacts, c: WorkflowCase) => `s3://${facts.bucket_name}/${facts.results_prefix}/${c.id}/`;
+
 const status: Command = {
   options: ['json'],
 
   async run(ctx, { json }) {
     const facts = workflowFacts(ctx);
-    const ledger = await readLedger(ctx, engineOf(engineName(ctx)));
-    const s3 = await s3Client(ctx.region);
-    const caseResults = (c: WorkflowCase) => `s3://${facts.bucket_name}/${facts.results_prefix}/${c.id}/`;
-    const entries = await mapConcurrently(ledger.records, MARKER_FETCHES_AT_ONCE, (r) => recordEntry(s3, facts.bucket_name, r, caseResults(r.workflowCase)));
+    const { entries, ledger } = await ledgerEntries(ctx);
     if (json) return JSON.stringify(entries, null, 2);
 
     const stray = strays(ledger.cases, ledger.workers, ledger.markers);
@@ -163,12 +182,7 @@ const status: Command = {
   },
 
   rehearse(ctx, { json }) {
-    const facts = workflowFacts(ctx);
-    const planned = readPlannedCases(ctx.workspaceRoot);
-    const entries = expandCases(workflowSettings(ctx.settings)).map((c) => ({
-      ...entry(c, [], `s3://${facts.bucket_name}/${facts.results_prefix}/${c.id}/`),
-      state: planned.has(c.id) ? 'planned (rehearsal)' : 'not planned',
-    }));
+    const entries = rehearsedEntries(ctx);
     if (json) return JSON.stringify(entries, null, 2);
     return [ledgerTable(entries), '', ...groupCounts(entries), stateCounts(entries), 'Rehearsal: from config and the cases rehearsals planned; nothing was read from AWS.'].join('\n');
   },

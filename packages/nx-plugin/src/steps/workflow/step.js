@@ -34,6 +34,16 @@ module.exports = {
       readsFactsOf: ['workflow'],
     },
     {
+      name: 'report',
+      summary: 'write the study report: one HTML page, per study its cases by state and run times, per workflow its cases by state, and a row per case with links to its results and log',
+      readsFactsOf: ['workflow'],
+    },
+    {
+      name: 'logs',
+      summary: "print one case's log: live from CloudWatch Logs while it runs (--follow tails it until it ends), from its results once it ended: --case <id or label>, --attempt <n>",
+      readsFactsOf: ['workflow'],
+    },
+    {
       name: 'retry',
       summary: 'run cases whose newest attempt failed, timed out or was lost again, each as its next attempt: --case <id or label>, --study <name>, or --failed',
       readsFactsOf: ['workflow'],

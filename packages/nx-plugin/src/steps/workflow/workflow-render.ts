@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { Settings } from '@pushbutton/stacks';
+import { agentMetrics, caseLogGroup, metricNamespace } from '@pushbutton/stacks/src/workflow/metrics';
 import { FactsByUnit as Facts, stringFact } from '../../facts';
 import { paths } from '../../paths';
 import { memoized } from '../../render/memoized';
@@ -39,6 +40,12 @@ function renderItems(settings: Settings, facts: Facts, rehearsal: boolean, cases
   const shared = {
     project: { name: settings.project.name, region: settings.project.region },
     rehearsal,
+    monitoring: {
+      namespace: metricNamespace(settings.project.name),
+      logGroup: caseLogGroup(settings.project.name),
+      overdueShare: workflows.monitoring.overdueShare,
+      agentMetrics: agentMetrics(settings.project.name),
+    },
     config: settings,
     facts,
     // The runner, the same text for every case, is compressed once.

@@ -48,6 +48,7 @@ function coreSettings(): CoreSettings {
       'aws.greengrass.clientdevices.IPDetector': '2.2.3',
     },
     clientDeviceGroup: 'PushbuttonClients',
+    logs: { upload: false, uploadIntervalSeconds: 300, minimumLevel: 'INFO' },
   };
 }
 
@@ -226,6 +227,28 @@ describe('core-deploy first run', () => {
       created: true,
     });
     expect(result.pending).toEqual([]);
+  });
+
+  it("configures the log manager, when logs are uploaded, to upload the nucleus's and every component's logs at the set level and interval", async () => {
+    freshAccount();
+    const settings = settingsWith((core) => {
+      core.components['aws.greengrass.LogManager'] = '2.3.5';
+      core.logs = { upload: true, uploadIntervalSeconds: 120, minimumLevel: 'WARN' };
+    });
+
+    await greengrassDeployments.apply(context(settings));
+
+    const [deployment] = createdFor(GATEWAY_ARN);
+    const logManager = deployment.components!['aws.greengrass.LogManager'];
+    expect(logManager.componentVersion).toBe('2.3.5');
+    // The keys the log manager documents: https://docs.aws.amazon.com/greengrass/v2/developerguide/log-manager-component.html
+    expect(JSON.parse(logManager.configurationUpdate!.merge!)).toEqual({
+      logsUploaderConfiguration: {
+        systemLogsConfiguration: { uploadToCloudWatch: 'true', minimumLogLevel: 'WARN' },
+        componentLogsConfigurationMap: Object.fromEntries(Object.keys(coreSettings().components).map((name) => [name, { minimumLogLevel: 'WARN' }])),
+      },
+      periodicUploadIntervalSec: 120,
+    });
   });
 
   it("gives client device auth a device group of exactly that core's clients and topics", async () => {

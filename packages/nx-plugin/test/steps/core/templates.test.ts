@@ -32,6 +32,7 @@ function fixtureSettings(): Settings {
       },
       components: { 'aws.greengrass.clientdevices.Auth': '2.5.3' },
       clientDeviceGroup: 'PushbuttonClients',
+      logs: { upload: false, uploadIntervalSeconds: 300, minimumLevel: 'INFO' },
     },
   };
 }

@@ -20,6 +20,7 @@ const settings: Settings = {
     clientDevices: {},
     components: { 'aws.greengrass.Cli': '2.16.1' },
     clientDeviceGroup: 'PushbuttonClients',
+    logs: { upload: false, uploadIntervalSeconds: 300, minimumLevel: 'INFO' },
   },
 };
 

@@ -33,7 +33,7 @@ import retry from '../../../src/steps/workflow/retry';
 import status, { LedgerEntry } from '../../../src/steps/workflow/status';
 import workflowLaunch from '../../../src/steps/workflow/workflow-launch';
 import { caseEnvFile, RUNNER_FILE } from '../../../src/steps/workflow/workflow-render';
-import { launchSettings, workflowContext, workflowDefinition } from './fixtures';
+import { launchSettings, MONITORING_DEFAULTS, workflowContext, workflowDefinition } from './fixtures';
 
 const REGION = 'eu-central-1';
 const ACCOUNT = '123456789012';
@@ -48,6 +48,7 @@ function workflowSettings(studySize = 3, extraCases: WorkflowSettings['cases'] =
   return {
     results: { prefix: 'results', keepOnDestroy: true },
     launch: launchSettings({ engine: 'batch' }),
+    monitoring: MONITORING_DEFAULTS,
     workflows: { trim: definition('trim', 'm5.2xlarge'), assemble: definition('assemble', 'r5.4xlarge') },
     cases: [{ workflow: 'trim', label: 'baseline', parameters: {} }, { workflow: 'assemble', label: 'assembly', parameters: {} }, ...extraCases],
     studies: {

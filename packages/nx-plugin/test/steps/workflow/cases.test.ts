@@ -1,6 +1,6 @@
 import type { StudySettings, WorkflowDefinition, WorkflowSettings } from '@pushbutton/stacks/src/workflow/settings';
 import { expandCases, studyCombinations } from '../../../src/steps/workflow/cases';
-import { CASE_RESOURCES, launchSettings } from './fixtures';
+import { CASE_RESOURCES, launchSettings, MONITORING_DEFAULTS } from './fixtures';
 
 const trimming: WorkflowDefinition = {
   name: 'read_filtering',
@@ -34,6 +34,7 @@ function settings(studies: StudySettings[] = [study()], cases: WorkflowSettings[
   return {
     results: { prefix: 'results', keepOnDestroy: true },
     launch: launchSettings({ maxConcurrent: 10, imageId: 'ami-0123456789abcdef0', rootVolumeGiB: 100 }),
+    monitoring: MONITORING_DEFAULTS,
     workflows: { read_filtering: trimming },
     cases,
     studies: Object.fromEntries(studies.map((s) => [s.name, s])),

@@ -1,10 +1,11 @@
 // Settings the workflow step's tests share: the launch section and what a workflow needs beyond its
 // command, as config's defaults give them.
 import type { Settings } from '@pushbutton/stacks';
-import type { BatchSettings, WorkflowDefinition, WorkflowSettings } from '@pushbutton/stacks/src/workflow/settings';
+import type { BatchSettings, MonitoringSettings, WorkflowDefinition, WorkflowSettings } from '@pushbutton/stacks/src/workflow/settings';
 import type { EffectContext } from '../../../src/steps/kinds';
 
-export const BATCH_DEFAULTS: BatchSettings = { capacity: 'on-demand', maxVcpus: 256, image: 'public.ecr.aws/ubuntu/ubuntu:22.04', logRetentionDays: 30 };
+export const BATCH_DEFAULTS: BatchSettings = { capacity: 'on-demand', maxVcpus: 256, image: 'public.ecr.aws/ubuntu/ubuntu:22.04' };
+export const MONITORING_DEFAULTS: MonitoringSettings = { logRetentionDays: 30, overdueShare: 0.8 };
 
 /** The launch section: engine ec2 unless said. */
 export const launchSettings = (more: Partial<WorkflowSettings['launch']> = {}): WorkflowSettings['launch'] => ({

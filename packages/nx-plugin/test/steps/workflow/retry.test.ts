@@ -13,7 +13,7 @@ import { paths } from '../../../src/paths';
 import { expandCases } from '../../../src/steps/workflow/cases';
 import retry from '../../../src/steps/workflow/retry';
 import { userDataFile } from '../../../src/steps/workflow/workflow-render';
-import { launchSettings, workflowContext, workflowDefinition } from './fixtures';
+import { launchSettings, MONITORING_DEFAULTS, workflowContext, workflowDefinition } from './fixtures';
 
 const REPO = join(__dirname, '../../../../..');
 const BUCKET = 'lab-results-20250301';
@@ -23,6 +23,7 @@ const trim = workflowDefinition('trim');
 const workflows = (maxConcurrent = 10): WorkflowSettings => ({
   results: { prefix: 'results', keepOnDestroy: true },
   launch: launchSettings({ maxConcurrent }),
+  monitoring: MONITORING_DEFAULTS,
   workflows: { trim },
   cases: [{ workflow: 'trim', label: 'baseline', parameters: {} }],
   studies: { sweep: { name: 'sweep', workflow: 'trim', parameters: {}, matrix: { qual: [5, 10, 20] }, include: [], exclude: [] } },

@@ -10,7 +10,7 @@ import caseLedger, { LedgerEntry } from '../../../src/steps/workflow/status';
 import { EffectContext, commandsCode } from '../../../src/steps/kinds';
 import workflowLaunch from '../../../src/steps/workflow/workflow-launch';
 import { expandCases } from '../../../src/steps/workflow/cases';
-import { launchSettings, workflowDefinition } from './fixtures';
+import { launchSettings, MONITORING_DEFAULTS, workflowDefinition } from './fixtures';
 
 const REGION = 'eu-central-1';
 const BUCKET = 'lab-results-20250301';
@@ -22,6 +22,7 @@ function workflowSettings(extraCases: WorkflowSettings['cases'] = []): WorkflowS
   return {
     results: { prefix: 'results', keepOnDestroy: true },
     launch: launchSettings({ maxConcurrent: 10, imageId: 'ami-0123456789abcdef0', rootVolumeGiB: 50 }),
+    monitoring: MONITORING_DEFAULTS,
     workflows: { trim },
     cases: [
       { workflow: 'trim', label: 'baseline', parameters: {} },

@@ -48,6 +48,7 @@ const userDataOf = (c: WorkflowCase) => userDataFile(c.id);
 const RUNNER = '/opt/pushbutton/run-case.sh';
 const CASE_ENV = '/opt/pushbutton/case/case.env';
 const JOB_LINE = '/opt/pushbutton/case/job';
+const AGENT_CONFIG = '/opt/pushbutton/case/cloudwatch-agent.json';
 const CASE_FILES = '/opt/pushbutton/case/';
 
 /** Writes the script to the temp folder and runs bash -n and shellcheck on it. */
@@ -159,13 +160,31 @@ describe('templates/workflow rendered for the shipped config', () => {
       expect(userData.write_files.find((file: WriteFile) => file.path === RUNNER)).toMatchObject({ permissions: '0755', encoding: 'gz+b64' });
 
       const files = writtenFiles(read(userDataOf(c)));
-      expect(Object.keys(files).sort()).toEqual([CASE_ENV, JOB_LINE, RUNNER]);
+      expect(Object.keys(files).sort()).toEqual([CASE_ENV, AGENT_CONFIG, JOB_LINE, RUNNER]);
       // The same case.env a Batch job unpacks; attempt 1, in a Batch manifest's line format.
       expect(files[CASE_ENV].text).toBe(read(caseEnvFile(c.id)));
       expect(files[JOB_LINE].text).toBe(`${c.id} 1\n`);
       expect(files[CASE_ENV].permissions).toBe('0644');
     }
     expect(theRunner(cases)).toMatch(/^#!\/usr\/bin\/env bash\n/);
+  });
+
+  it("has the CloudWatch agent ship the files the runner and cloud-init write, a stream per attempt, and the worker's metrics", () => {
+    render();
+    const runner = read(RUNNER_FILE);
+    // The paths the runner writes when nothing overrides them (tests do, workers do not).
+    const logDir = /LOG_DIR="\$\{PUSHBUTTON_LOG_DIR:-(\/[^}]+)\}"/.exec(runner)![1];
+    const cloudInitLog = /CLOUD_INIT_LOG="\$\{PUSHBUTTON_CLOUD_INIT_LOG:-(\/[^}]+)\}"/.exec(runner)![1];
+    expect(runner).toContain('readonly LOG_FILE="${LOG_DIR}/run-case.log"');
+    for (const c of casesOf(shippedSettings())) {
+      const config = JSON.parse(writtenFiles(read(userDataOf(c)))[AGENT_CONFIG].text);
+      expect(config.logs.logs_collected.files.collect_list).toEqual([
+        { file_path: `${logDir}/run-case.log`, log_group_name: '/pushbutton/pushbutton-demo/workflow', log_stream_name: `${c.id}/attempt-1/run-case`, timezone: 'UTC' },
+        { file_path: cloudInitLog, log_group_name: '/pushbutton/pushbutton-demo/workflow', log_stream_name: `${c.id}/attempt-1/cloud-init`, timezone: 'UTC' },
+      ]);
+      expect(config.metrics).toMatchObject({ namespace: 'Pushbutton/pushbutton-demo', append_dimensions: { InstanceId: '${aws:InstanceId}' } });
+    }
+    expect(runner).toContain('"$AGENT_CTL" -a fetch-config -m ec2 -s -c "file:${CASE_DIR}/cloudwatch-agent.json"');
   });
 
   it('compresses the runner with a fixed gzip header: no name, mtime 0, Unix', () => {
@@ -253,7 +272,7 @@ describe('a study of 64 cases', () => {
       name: 'grid',
       workflow: 'read_filtering',
       parameters: {},
-      matrix: { 'read_filtering.quality_trimming.qual': values, 'read_filtering.quality_trimming.window': values },
+      matrix: { 'workflows.read_filtering_posttrim_workflow.qual': values, 'workflows.read_filtering_pretrim_workflow.sample': values },
       include: [],
       exclude: [],
     };
@@ -328,6 +347,12 @@ describe('the workflow render plan', () => {
       rehearsal: false,
       case: { ...single, study: '' },
       attempt: 1,
+      monitoring: {
+        namespace: 'Pushbutton/pushbutton-demo',
+        logGroup: '/pushbutton/pushbutton-demo/workflow',
+        overdueShare: 0.8,
+        agentMetrics: expect.objectContaining({ namespace: 'Pushbutton/pushbutton-demo' }),
+      },
       workflow: settings.workflows!.workflows[single.workflow],
       results: { bucket: BUCKET, prefix: 'results', uri: `s3://${BUCKET}/results/${single.id}/` },
       config: settings,
@@ -356,8 +381,23 @@ describe('the workflow render plan', () => {
 const RECORD_CALL = `printf '%q ' "$(basename "$0")" "$@" >>"$STUB_CALLS"; echo >>"$STUB_CALLS"`;
 
 /** `aws s3 cp`, with s3://<bucket>/<key> a path under $FAKE_S3. */
+/**
+ * `aws s3 cp`, with s3://<bucket>/<key> a path under $FAKE_S3; and `aws cloudwatch put-metric-data`,
+ * each call's namespace and metric data one JSON line in $FAKE_METRICS.
+ */
 const AWS_STUB = `#!/usr/bin/env bash
 ${RECORD_CALL}
+if [[ $1 == cloudwatch && $2 == put-metric-data ]]; then
+  while (($#)); do
+    case $1 in
+      --namespace) namespace=$2 && shift 2 ;;
+      --metric-data) data=$2 && shift 2 ;;
+      *) shift ;;
+    esac
+  done
+  printf '{"namespace":"%s","data":%s}\\n' "$namespace" "$data" >>"$FAKE_METRICS"
+  exit 0
+fi
 [[ $1 == s3 && $2 == cp ]] || exit 2
 shift 2
 paths=() recursive=false
@@ -438,10 +478,22 @@ function sandbox(): { bucket: string; env: NodeJS.ProcessEnv; calls: string } {
   writeFileSync(join(bin, 'curl'), CURL_STUB, { mode: 0o755 });
   writeFileSync(join(bin, 'shutdown'), SHUTDOWN_STUB, { mode: 0o755 });
   writeFileSync(join(bin, 'apt-get'), APT_STUB, { mode: 0o755 });
+  writeFileSync(join(bin, 'dpkg'), APT_STUB, { mode: 0o755 });
+  writeFileSync(join(bin, 'amazon-cloudwatch-agent-ctl'), APT_STUB, { mode: 0o755 });
   mkdirSync(join(bucket, 'public-inputs'), { recursive: true });
   writeFileSync(join(bucket, 'public-inputs', 'reference.fa'), '>reference\nACGT\n');
   const calls = join(temp, 'calls');
-  const env = { ...process.env, PATH: `${bin}:${process.env.PATH}`, STUB_CALLS: calls, FAKE_S3: bucket, PUSHBUTTON_LOG_DIR: logDir };
+  const env = {
+    ...process.env,
+    PATH: `${bin}:${process.env.PATH}`,
+    STUB_CALLS: calls,
+    FAKE_S3: bucket,
+    FAKE_METRICS: join(temp, 'metrics.jsonl'),
+    PUSHBUTTON_LOG_DIR: logDir,
+    PUSHBUTTON_AGENT_CTL: join(bin, 'amazon-cloudwatch-agent-ctl'),
+    // A credential in the environment, which no log line may carry.
+    AWS_SECRET_ACCESS_KEY: SECRET,
+  };
   return { bucket, env, calls };
 }
 
@@ -452,7 +504,7 @@ const recordedCalls = (calls: string) => (existsSync(calls) ? readFileSync(calls
  * the files its user-data has cloud-init write (the case's into the sandbox case folder, less those
  * named in `missing`), and runs the runner as cloud-init would, with the stubs first on PATH.
  */
-function runCaseInSandbox(change: Partial<WorkflowDefinition> = {}, missing: string[] = []): SandboxRun {
+function runCaseInSandbox(change: Partial<WorkflowDefinition> = {}, missing: string[] = [], more: NodeJS.ProcessEnv = {}): SandboxRun {
   const settings = sandboxSettings(change);
   settings.workflows!.studies = {};
   render(settings);
@@ -471,7 +523,7 @@ function runCaseInSandbox(change: Partial<WorkflowDefinition> = {}, missing: str
   const cloudInitLog = join(temp, 'cloud-init-output.log');
   writeFileSync(cloudInitLog, 'Cloud-init v. 22.4 running modules:final\n');
 
-  const { status, output } = runTool(runner, [], { cwd: temp, env: { ...env, PUSHBUTTON_CASE_DIR: caseDir, PUSHBUTTON_CLOUD_INIT_LOG: cloudInitLog } });
+  const { status, output } = runTool(runner, [], { cwd: temp, env: { ...env, PUSHBUTTON_CASE_DIR: caseDir, PUSHBUTTON_CLOUD_INIT_LOG: cloudInitLog, ...more } });
   return { status, output, calls: recordedCalls(calls), results: join(bucket, BUCKET, 'results', c.id, 'attempt-1'), workdir: join(temp, 'work'), c };
 }
 
@@ -505,6 +557,15 @@ async function runBatchChildInSandbox(index: number, attempts: number[]): Promis
   const results = join(bucket, BUCKET, 'results', workflowCase.id, `attempt-${attempt}`);
   return { status, output, calls: recordedCalls(calls), results, workdir: join(temp, 'work'), c: workflowCase, manifest: manifestText(launches) };
 }
+
+/** A value no output of the runner may show. */
+const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
+
+/** The metrics the run published: per call, its namespace and metric data. */
+const metricsOf = () =>
+  existsSync(join(temp, 'metrics.jsonl'))
+    ? readFileSync(join(temp, 'metrics.jsonl'), 'utf8').trimEnd().split('\n').map((line) => JSON.parse(line) as { namespace: string; data: { MetricName: string; Dimensions?: { Name: string; Value: string }[] }[] })
+    : [];
 
 /** The one marker the run left, parsed. */
 function markerOf(run: SandboxRun): { name: string; marker: Record<string, unknown> } {
@@ -566,6 +627,39 @@ describe('the runner in a sandbox', () => {
       `${uri}logs/cloud-init-output.log`,
       `${uri}_pushbutton/succeeded.json`,
     ]);
+  });
+
+  it("starts the CloudWatch agent with the case's config, and publishes the case's start and end, by study, workflow and state", () => {
+    const run = runCaseInSandbox();
+    expect(run.status, run.output).toBe(0);
+    const region = shippedSettings().project.region;
+    expect(run.calls).toContain(`dpkg -i -E /tmp/amazon-cloudwatch-agent.deb`);
+    expect(run.calls).toContain(`amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s -c file:${join(temp, 'case')}/cloudwatch-agent.json`);
+    expect(run.calls.some((call) => call.endsWith(`https://amazoncloudwatch-agent-${region}.s3.${region}.amazonaws.com/ubuntu/amd64/latest/amazon-cloudwatch-agent.deb`))).toBe(true);
+    const metrics = metricsOf();
+    expect(metrics.map((m) => m.namespace)).toEqual(['Pushbutton/pushbutton-demo', 'Pushbutton/pushbutton-demo']);
+    const byState = (state: string) => [
+      { MetricName: 'Cases', Dimensions: [{ Name: 'Study', Value: 'none' }, { Name: 'Workflow', Value: run.c.workflow }, { Name: 'State', Value: state }], Value: 1, Unit: 'Count' },
+      { MetricName: 'Cases', Dimensions: [{ Name: 'State', Value: state }], Value: 1, Unit: 'Count' },
+    ];
+    expect(metrics.map((m) => m.data)).toEqual([byState('started'), byState('succeeded')]);
+  });
+
+  it("publishes the overdue metric once the run passes its share of the timeout, and never for a run that ends before", () => {
+    runCaseInSandbox({ command: 'sleep 2; echo hi > out.txt' }, [], { PUSHBUTTON_OVERDUE_SECONDS: '0' });
+    expect(metricsOf().map((m) => m.data[0].MetricName)).toEqual(['Cases', 'Overdue', 'Cases']);
+    rmSync(join(temp, 'metrics.jsonl'));
+    rmSync(join(temp, 'bin'), { recursive: true });
+    rmSync(join(temp, 'case'), { recursive: true });
+    runCaseInSandbox({ command: 'echo hi > out.txt' }, [], { PUSHBUTTON_OVERDUE_SECONDS: '30' });
+    expect(metricsOf().map((m) => m.data[0].MetricName)).toEqual(['Cases', 'Cases']);
+  });
+
+  it('never prints a credential from its environment, to its output, its log or the log it uploads', () => {
+    const run = runCaseInSandbox({ command: 'echo partial > out.txt; exit 3' });
+    expect(run.output).not.toContain(SECRET);
+    expect(readFileSync(join(temp, 'logs', 'run-case.log'), 'utf8')).not.toContain(SECRET);
+    expect(readFileSync(join(run.results, 'logs', 'run-case.log'), 'utf8')).not.toContain(SECRET);
   });
 
   it('marks a failing workflow failed with its exit code, still uploading what it left, the logs, and shutting down', () => {

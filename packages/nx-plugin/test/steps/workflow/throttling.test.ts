@@ -12,7 +12,7 @@ import { paths } from '../../../src/paths';
 import { userDataFile } from '../../../src/steps/workflow/workflow-render';
 import { expandCases } from '../../../src/steps/workflow/cases';
 import { interceptAwsWithNock } from '../../nock-aws';
-import { launchSettings, workflowDefinition } from './fixtures';
+import { launchSettings, MONITORING_DEFAULTS, workflowDefinition } from './fixtures';
 
 const REGION = 'eu-central-1';
 const EC2 = `https://ec2.${REGION}.amazonaws.com`;
@@ -25,6 +25,7 @@ const settings: Settings = {
   workflows: {
     results: { prefix: 'results', keepOnDestroy: true },
     launch: launchSettings({ maxConcurrent: 10, imageId: 'ami-0123456789abcdef0', rootVolumeGiB: 50 }),
+    monitoring: MONITORING_DEFAULTS,
     workflows: {
       trim: workflowDefinition('trim', { description: 'Quality trimming' }),
     },

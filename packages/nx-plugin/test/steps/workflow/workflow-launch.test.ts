@@ -22,7 +22,7 @@ import workflowLaunch, { plannedCasesFile } from '../../../src/steps/workflow/wo
 import { paths } from '../../../src/paths';
 import { userDataFile } from '../../../src/steps/workflow/workflow-render';
 import { expandCases, WorkflowCase } from '../../../src/steps/workflow/cases';
-import { launchSettings, workflowDefinition } from './fixtures';
+import { launchSettings, MONITORING_DEFAULTS, workflowDefinition } from './fixtures';
 
 const REGION = 'eu-central-1';
 const BUCKET = 'lab-results-20250301';
@@ -36,6 +36,7 @@ function workflowSettings(maxConcurrent = 10, extraCases: WorkflowSettings['case
   return {
     results: { prefix: 'results', keepOnDestroy: true },
     launch: launchSettings({ maxConcurrent, imageId: 'resolve:ssm:/aws/service/ami', rootVolumeGiB: 50 }),
+    monitoring: MONITORING_DEFAULTS,
     workflows: { trim: definition('trim', 'm5.2xlarge'), assemble: definition('assemble', 'r5.4xlarge') },
     cases: [
       { workflow: 'trim', label: 'baseline', parameters: {} },
