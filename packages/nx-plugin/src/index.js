@@ -83,10 +83,10 @@ function mainTargetOf(unitName) {
 /**
  * The targets of one unit.
  * @param {StepDefinition} step @param {UnitDefinition} unit
- * @param {{ code: CodeInputs, readersOf: (unit: string) => UnitDefinition[] }} shared
+ * @param {{ code: CodeInputs, readersOf: (unit: string) => UnitDefinition[], deliveriesBefore: (unit: UnitDefinition) => UnitDefinition[] }} shared
  * @returns {Record<string, TargetConfiguration>}
  */
-function unitTargets(step, unit, { code, readersOf }) {
+function unitTargets(step, unit, { code, readersOf, deliveriesBefore }) {
   const u = unit.name;
   /** @type {(libraries: string[]) => Inputs} */
   const sourceInputs = (libraries) => [
@@ -101,7 +101,7 @@ function unitTargets(step, unit, { code, readersOf }) {
     executor: `${PLUGIN}:destroy`,
     options: { unit: u, mode: 'live' },
     configurations: REHEARSE,
-    dependsOn: readersOf(u).map((reader) => forwarding(`${reader.name}-destroy`)),
+    dependsOn: [...readersOf(u), ...deliveriesBefore(unit)].map((first) => forwarding(`${first.name}-destroy`)),
     cache: false,
     metadata: { description: `Undo ${u} (${unit.summary}), after the units that read its facts.` },
   };
@@ -179,6 +179,12 @@ function unitTargets(step, unit, { code, readersOf }) {
             description: `Deliver the device bundles: ${unit.summary}. Bundles hold private keys, so they are never an Nx output. Configuration \`rehearse\`: pack, but deliver nothing.`,
           },
         },
+        [`${u}-destroy`]: {
+          ...destroy,
+          metadata: {
+            description: `Undo ${u}: with --uninstall, uninstall over ssh from every device with a host (its rendered uninstall.sh), else say what still runs there. First of all, so nothing on a device re-creates what the other units remove.`,
+          },
+        },
       };
     default:
       return unknownKind(unit);
@@ -223,10 +229,13 @@ function inferInfraProject(configFile, options, context) {
   const root = dirname(configFile);
   const steps = stepsIn(join(context.workspaceRoot, root));
   const units = steps.flatMap((step) => step.units);
-  const undoable = units.filter((u) => u.kind === 'stack' || u.kind === 'effect');
+  const undoable = units.filter((u) => u.kind !== 'render');
   const shared = {
     code: codeInputs(context.workspaceRoot),
     readersOf: (/** @type {string} */ unit) => undoable.filter((u) => u.readsFactsOf.includes(unit)),
+    // What runs on a device keeps re-creating cloud records (a running nucleus re-registers its core),
+    // so a delivery is undone before the units that run after it.
+    deliveriesBefore: (/** @type {UnitDefinition} */ unit) => units.filter((u) => u.kind === 'deliver' && unit.after?.includes(u.name)),
   };
 
   /** @type {Record<string, TargetConfiguration>} */
@@ -276,10 +285,22 @@ function inferInfraProject(configFile, options, context) {
     dependsOn: undoable.map((u) => forwarding(`${u.name}-destroy`)),
     cache: false,
     metadata: {
-      description: 'Tear every step down, in reverse dependency order. Local device keys stay unless you pass --removeKeys.',
+      description:
+        'Tear every step down, in reverse dependency order. Local device keys stay unless you pass --removeKeys; ' +
+        'Greengrass stays installed on the devices unless you pass --uninstall.',
     },
   };
-  targetGroups.project = ['validate', 'provision', 'destroy'];
+  targets['iam-policy'] = {
+    executor: `${PLUGIN}:iam-policy`,
+    dependsOn: units.filter((u) => u.kind === 'stack').map((u) => `${u.name}-synth`),
+    cache: false,
+    metadata: {
+      description:
+        'Print the least-privilege IAM policy a person or CI role needs to provision and destroy this config: ' +
+        "derived from the synthesized stacks' resource types and the AWS SDK commands Pushbutton's effects and commands send.",
+    },
+  };
+  targetGroups.project = ['validate', 'provision', 'destroy', 'iam-policy'];
 
   return {
     projects: {

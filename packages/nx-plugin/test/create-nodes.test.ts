@@ -31,13 +31,13 @@ describe('project inference', () => {
     const project = await infer();
     expect(project.name).toBe('infra');
     // Per step in the registry's order: each unit's targets by its kind, its commands, the step's own target.
-    const byKind = { stack: ['-synth', '-apply', '-destroy'], effect: ['', '-destroy'], render: [''], deliver: [''] };
+    const byKind = { stack: ['-synth', '-apply', '-destroy'], effect: ['', '-destroy'], render: [''], deliver: ['', '-destroy'] };
     const expected = STEPS.flatMap((step) => [
       ...step.units.flatMap((unit) => byKind[unit.kind].map((suffix) => `${unit.name}${suffix}`)),
       ...(step.commands ?? []).map((command) => command.name),
       step.name,
     ]);
-    expect(Object.keys(project.targets!)).toEqual(['validate', ...expected, 'provision', 'destroy']);
+    expect(Object.keys(project.targets!)).toEqual(['validate', ...expected, 'provision', 'destroy', 'iam-policy']);
     expect(expected).toEqual(expect.arrayContaining(['network-apply', 'core-account-link', 'core-deliver', 'core-status', 'workflow-launch', 'status', 'retry', 'core']));
     for (const [name, target] of Object.entries(project.targets!)) {
       // Sentences, as `--json` and the graph show them, with no word or phrase said twice in a row.
@@ -92,7 +92,7 @@ describe('project inference', () => {
     const groups = project.metadata!.targetGroups as Record<string, string[]>;
     expect(Object.keys(groups)).toEqual(['network', 'core', 'workflow', 'project']);
     expect(groups.core).toEqual(expect.arrayContaining(['core', 'core-deploy', 'core-deploy-destroy', 'core-status']));
-    expect(groups.project).toEqual(['validate', 'provision', 'destroy']);
+    expect(groups.project).toEqual(['validate', 'provision', 'destroy', 'iam-policy']);
     expect(Object.values(groups).flat().sort()).toEqual(Object.keys(project.targets!).sort());
   });
 
@@ -104,6 +104,24 @@ describe('project inference', () => {
     // Workers are terminated before the stack goes, and the stack before the network it runs in.
     expect(undoneBefore('network-destroy')).toEqual(['network-synth', 'workflow-destroy']);
     expect(undoneBefore('workflow-destroy')).toEqual(['workflow-synth', 'workflow-launch-destroy']);
+    // Greengrass is uninstalled from the devices first: a running nucleus would re-register the core device deploy deletes.
+    expect(undoneBefore('core-deploy-destroy')).toEqual(['core-deliver-destroy']);
+    expect(undoneBefore('core-deliver-destroy')).toEqual([]);
+    expect(undoneBefore('destroy')).toEqual(expect.arrayContaining(['core-deliver-destroy', 'core-deploy-destroy']));
+  });
+
+  it('passes --uninstall and --removeKeys given to destroy on to every unit it undoes', async () => {
+    const { targets } = await infer();
+    const forwarded = (targets!.destroy.dependsOn as { params?: string }[]).map((d) => d.params);
+    expect(forwarded.length).toBeGreaterThan(0);
+    expect(new Set(forwarded)).toEqual(new Set(['forward']));
+    expect(targets!['core-deploy-destroy'].dependsOn).toEqual([{ target: 'core-deliver-destroy', params: 'forward' }]);
+  });
+
+  it('iam-policy synthesizes every stack of the config first, and is never cached', async () => {
+    const { targets } = await infer();
+    expect(targets!['iam-policy'].dependsOn).toEqual(['network-synth', 'core-account-synth', 'core-devices-synth', 'workflow-synth']);
+    expect(targets!['iam-policy'].cache).toBe(false);
   });
 
   it('renders a step when its templates change, and only that step', async () => {
@@ -140,7 +158,7 @@ describe('project inference', () => {
     rmSync(join(root, 'config/core.yaml'));
     rmSync(join(root, 'config/workflows.yaml'));
     const { targets } = await infer();
-    expect(Object.keys(targets!)).toEqual(['validate', 'provision', 'destroy']);
+    expect(Object.keys(targets!)).toEqual(['validate', 'provision', 'destroy', 'iam-policy']);
   });
 
   it('stays light: loads neither cdktf, the AWS provider classes, @nx/devkit nor a YAML parser', () => {

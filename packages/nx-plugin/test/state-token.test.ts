@@ -9,6 +9,7 @@ import { forgetState, hashWithToken, recordState, StateParts } from '../src/stat
 import { GreengrassV2Client, ListInstalledComponentsCommand } from '@aws-sdk/client-greengrassv2';
 import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { checkCallsAgainstAwsModels } from './aws-models';
 
 const STATE = '.pushbutton/live/network/terraform.tfstate';
 const KEY = '.pushbutton/keys/live/device/private.pem.key';
@@ -120,6 +121,7 @@ describe('a unit cached on its inputs and its state token', () => {
 
 describe('a state kept in S3', () => {
   const s3 = mockClient(S3Client);
+  checkCallsAgainstAwsModels({ s3 });
   const REMOTE: StateParts = { s3: { bucket: 'team-state', key: 'pushbutton/network.tfstate', region: 'eu-west-1' } };
   afterEach(() => s3.reset());
 
@@ -158,6 +160,7 @@ describe('a state kept in S3', () => {
 
 describe('a live run, in the account it changed', () => {
   const sts = mockClient(STSClient);
+  checkCallsAgainstAwsModels({ sts });
   afterEach(() => sts.reset());
   // GetCallerIdentity's response (https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html).
   const caller = (account: string) => ({ UserId: 'AIDASAMPLEUSERID', Account: account, Arn: `arn:aws:iam::${account}:user/lab` });
@@ -176,6 +179,7 @@ describe('a live run, in the account it changed', () => {
 
 describe('core devices, by what Greengrass says they run', () => {
   const greengrass = mockClient(GreengrassV2Client);
+  checkCallsAgainstAwsModels({ greengrassv2: greengrass });
   afterEach(() => greengrass.reset());
   const CORES: StateParts = { greengrassCores: { region: 'eu-west-1', thingNames: ['lab-gateway'] } };
   // InstalledComponent, as ListInstalledComponents returns it (Greengrass V2 API reference).

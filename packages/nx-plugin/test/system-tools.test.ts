@@ -24,7 +24,8 @@ it('stops the suite before any test on a machine without them, saying what is mi
       symlinkSync(found, join(bin, command));
     }
     const check = `require(${JSON.stringify(join(__dirname, 'system-tools.js'))})().then(() => console.log('ok'), (e) => { console.error(e.message); process.exit(1); })`;
-    const result = spawnSync(join(bin, 'node'), ['-e', check], { encoding: 'utf8', env: { PATH: bin } });
+    const env = { PATH: bin, PUSHBUTTON_BOTOCORE_PYTHON: join(bin, 'python3') };
+    const result = spawnSync(join(bin, 'node'), ['-e', check], { encoding: 'utf8', env });
     expect(result.status).toBe(1);
     expect(result.stderr).toContain("The test suite cannot run on this machine (see the README's set-up)");
     for (const tool of SYSTEM_TOOLS) expect(result.stderr).toContain(`  - ${tool.command} (${tool.why})`);

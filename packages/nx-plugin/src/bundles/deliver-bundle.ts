@@ -62,6 +62,27 @@ function printManualDelivery(bundleFile: string, rootName: string, print: (line:
   print(`       sudo ${quote([`./${rootName}/install.sh`])}`);
 }
 
+export type UninstallBundleOptions = Omit<DeliverBundleOptions, 'bundleFile'>;
+
+/**
+ * Runs the bundle's rendered uninstall.sh on its host, then removes the unpacked bundle and the
+ * archive, which hold the device's private key. A host the bundle never reached is left as it is.
+ */
+export async function uninstallBundle({ rootName, host, sshPort, print, run }: UninstallBundleOptions): Promise<void> {
+  const script = `./${rootName}/uninstall.sh`;
+  if (!host) {
+    print(`${rootName}: no host is configured; on the device, in the folder it was installed from, run: sudo ${quote([script])}`);
+    return;
+  }
+  const [folder, archive] = [quote([rootName]), quote([`${rootName}.tar.gz`])];
+  const remote =
+    `if [ -x ${quote([script])} ]; then sudo ${quote([script])}; else echo ${quote([`${rootName} is not on this host: nothing to uninstall`])}; fi` +
+    ` && rm -rf ${folder} ${archive}`;
+  print(`${rootName}: uninstalling Greengrass from ${host}`);
+  await run('ssh', ['-p', String(sshPort), '-o', 'BatchMode=yes', host, remote]);
+  print(`${rootName}: uninstalled from ${host}, and its bundle and key removed there.`);
+}
+
 /** Runs a command with this process's terminal; rejects naming the command when it fails. */
 export const runCommand: RunCommand = (command, args) =>
   new Promise((done, reject) => {

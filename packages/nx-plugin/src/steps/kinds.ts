@@ -66,6 +66,11 @@ export interface Command {
   run(ctx: EffectContext, options: CommandOptions): Promise<string>;
   /** What it would show or do in a rehearsal, without calling AWS. */
   rehearse(ctx: EffectContext, options: CommandOptions): string;
+  /**
+   * With none of the facts it reads (never provisioned, or destroyed): what AWS still holds of the
+   * project that this command would show, one line each, found without facts (`ctx.facts` is empty).
+   */
+  leftovers?(ctx: EffectContext): Promise<string[]>;
 }
 
 /** A render unit: the render items of its step's templates (templates/<step>/), from config and facts. */

@@ -1,6 +1,8 @@
 import { execFile, spawn } from 'node:child_process';
+import { basename } from 'node:path';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
+import { heldLock, heldLockMessage } from './state-lock';
 
 /** Executor options that choose the Terraform binary and where providers come from. */
 export interface TerraformCliOptions {
@@ -27,11 +29,20 @@ export class TerraformError extends Error {
     readonly command: string,
     readonly exitCode: number | null,
     readonly output: string,
+    cwd?: string,
+    signal?: NodeJS.Signals | null,
   ) {
-    super(`\`${command}\` failed with exit code ${exitCode}`);
+    // A state lock held by another run is the one failure with a fix to say: wait, or release it.
+    const lock = heldLock(output);
+    super(lock && cwd ? heldLockMessage(basename(cwd), cwd, lock) : signal ? killedMessage(command, signal) : `\`${command}\` failed with exit code ${exitCode}`);
     this.name = 'TerraformError';
   }
 }
+
+// Terraform writes its state as resources complete, so what a stopped apply had made is recorded and
+// the next run makes only the rest (test/faults.test.ts kills one mid-apply).
+const killedMessage = (command: string, signal: NodeJS.Signals) =>
+  `\`${command}\` was stopped by ${signal} before it finished. What it had applied is in its state: run again, and it applies the rest.`;
 
 export interface RunOptions {
   cwd: string;
@@ -79,9 +90,9 @@ export function runTerraform(cli: TerraformCli, args: string[], options: RunOpti
     child.on('error', (error: NodeJS.ErrnoException) =>
       reject(error.code === 'ENOENT' ? new Error(`Terraform binary \`${cli.binary}\` was not found on PATH`) : error),
     );
-    child.on('close', (exitCode) => {
+    child.on('close', (exitCode, signal) => {
       if (exitCode !== null && (exitCode === 0 || options.okExitCodes?.includes(exitCode))) resolve({ exitCode, output });
-      else reject(new TerraformError(command, exitCode, output));
+      else reject(new TerraformError(command, exitCode, output, options.cwd, signal));
     });
   });
 }

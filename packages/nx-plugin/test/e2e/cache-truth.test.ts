@@ -97,10 +97,15 @@ describe('lost records make every unit they stood for run again', () => {
     expect(run('infra:provision:rehearse').executed).toEqual([]);
   });
 
-  it('destroy, then provision: every apply and effect runs again', () => {
-    run('infra:destroy:rehearse');
-    // Destroy leaves the device bundles (and keys) in place; their delivery runs when what they hold changes.
-    const undone = EFFECTFUL.filter((task) => task !== 'infra:core-deliver:rehearse');
-    expect(run('infra:provision:rehearse').executed).toEqual(expect.arrayContaining(undone));
+  it('destroy, then provision: every apply, effect and delivery runs again', () => {
+    const destroyed = run('infra:destroy:rehearse');
+    expect(destroyed.output).toContain('pushbutton-core-lab-gateway: no host; a live destroy would print how to uninstall it by hand.');
+    // Afterwards the reports show nothing of the project.
+    for (const report of ['infra:status:rehearse', 'infra:core-status:rehearse']) {
+      const step = report.includes('core') ? 'core' : 'workflow';
+      expect(run(report).output).toContain(`Nothing of project pushbutton-demo's ${step} step is provisioned in rehearse mode: it has not run, or it was destroyed.`);
+    }
+    expect(ws.nx(['run', 'infra:status:rehearse', '--json']).output).toMatch(/^\[\]$/m);
+    expect(run('infra:provision:rehearse').executed).toEqual(expect.arrayContaining(EFFECTFUL));
   });
 });

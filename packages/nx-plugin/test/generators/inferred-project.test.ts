@@ -66,7 +66,7 @@ describe('a workspace set up by the generators', () => {
 
     const project = await inferredProject(tree);
     expect(project.name).toBe('lab');
-    expect(targetsOf(project)).toEqual(['validate', 'network-synth', 'network-apply', 'network-destroy', 'network', 'provision', 'destroy']);
+    expect(targetsOf(project)).toEqual(['validate', 'network-synth', 'network-apply', 'network-destroy', 'network', 'provision', 'destroy', 'iam-policy']);
     expect(Object.keys(loadConfig(root, 'config'))).toEqual(['project', 'network']);
   });
 });

@@ -1,6 +1,7 @@
 import type { ExecutorContext } from '@nx/devkit';
 import type { Mode } from '../../mode';
-import { commandsCode, CommandOptions } from '../../steps/kinds';
+import { readFacts } from '../../facts';
+import { Command, commandsCode, CommandOptions, EffectContext } from '../../steps/kinds';
 import { commandNamed } from '../../steps/registry';
 import { awsPreflight } from '../../terraform/preflight';
 import { runExecutor } from '../run-executor';
@@ -30,11 +31,29 @@ export default async function commandExecutor({ command: name, mode, ...given }:
     const { step, command: definition } = commandNamed(name);
     const command = COMMANDS[name];
     checkOptions(name, command.options, given);
+    if (!definition.readsFactsOf.some((unit) => readFacts(context.root, mode, unit))) {
+      const { effectContext } = stepContext(step, [], mode, context);
+      return print(await nothingProvisioned(step.name, command, effectContext), given.json ? '[]' : undefined);
+    }
     const { effectContext } = stepContext(step, definition.readsFactsOf, mode, context);
     if (mode === 'live') await awsPreflight(`run ${name}`, effectContext.region);
     const text = mode === 'live' ? await command.run(effectContext, given) : command.rehearse(effectContext, given);
-    // JSON goes to stdout alone, so `nx run infra:status --json --quiet` pipes into a program.
-    if (given.json) process.stdout.write(`${text}\n`);
-    else console.log(text);
+    print(text, given.json ? text : undefined);
   });
+}
+
+/** JSON goes to stdout alone, so `nx run infra:status --json --quiet` pipes into a program. */
+function print(text: string, json: string | undefined): void {
+  if (json !== undefined) process.stdout.write(`${json}\n`);
+  else console.log(text);
+}
+
+/** What a command shows after destroy (or before the first provision): that nothing is there, checked against AWS where it can be. */
+async function nothingProvisioned(stepName: string, command: Command, ctx: EffectContext): Promise<string> {
+  const project = ctx.settings.project.name;
+  const nothing = `Nothing of project ${project}'s ${stepName} step is provisioned in ${ctx.mode} mode: it has not run, or it was destroyed.`;
+  if (ctx.mode !== 'live' || !command.leftovers) return nothing;
+  await awsPreflight(`look for what is left of project ${project}`, ctx.region);
+  const left = await command.leftovers(ctx);
+  return left.length ? [nothing, 'Yet AWS still holds:', ...left.map((line) => `  ${line}`)].join('\n') : `${nothing} AWS holds none of it either.`;
 }

@@ -1,6 +1,7 @@
 import type { ExecutorContext } from '@nx/devkit';
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { Bundle, runCommand, uninstallBundle } from '../../bundles/deliver-bundle';
 import { readFacts } from '../../facts';
 import { paths } from '../../paths';
 import { forgetUnit } from '../../unit-record';
@@ -12,17 +13,21 @@ import { MOCK_ACCOUNT } from '../../terraform/rehearsal';
 import { certifiedDevices, destroyStack } from '../../terraform/stack-run';
 import { SynthesizedStack } from '../../terraform/synthesized-stack';
 import { resolveTerraformCli, TerraformCliOptions } from '../../terraform/terraform-cli';
+import { withUnitLock } from '../../unit-lock';
 import { runExecutor } from '../run-executor';
 import { unitContext } from '../unit-context';
 
-/** Every effect unit's code, loaded with this executor. */
+/** Every effect unit's code and deliver unit's plan, loaded with this executor. */
 const EFFECTS = codeOf('effect');
+const DELIVERY_PLANS = codeOf('deliver');
 
 export interface DestroyExecutorOptions extends TerraformCliOptions {
   unit: string;
   mode: Mode;
   /** Also delete the local private keys (and bundles) of the devices the stack certified. */
   removeKeys?: boolean;
+  /** Deliveries: also uninstall Greengrass over ssh from the devices that have a host. */
+  uninstall?: boolean;
 }
 
 async function destroyTerraformStack(options: DestroyExecutorOptions, root: string): Promise<string> {
@@ -78,12 +83,44 @@ async function undoEffect(options: DestroyExecutorOptions, context: ExecutorCont
   return `Undone.`;
 }
 
+/** Core bundles installed over ssh: uninstalled with --uninstall, else the person is told what still runs where. */
+async function undoDelivery(options: DestroyExecutorOptions, context: ExecutorContext): Promise<string> {
+  const { settings, root } = unitContext(options.unit, options.mode, context, []);
+  const cores = DELIVERY_PLANS[options.unit](settings, root, options.mode).filter((bundle) => bundle.kind === 'core');
+  if (!cores.length) return 'Nothing to undo: no core devices.';
+  if (options.mode === 'rehearse') return cores.map((bundle) => rehearseUninstall(bundle, options.uninstall)).join('\n');
+  if (!options.uninstall) return cores.map(stillInstalled).join('\n');
+  for (const bundle of cores) await uninstallBundle({ ...bundle, print: (line) => console.log(line), run: runCommand });
+  return 'Uninstalled.';
+}
+
+function rehearseUninstall({ rootName, host }: Bundle, uninstall = false): string {
+  if (!host) return `${rootName}: no host; a live destroy would print how to uninstall it by hand.`;
+  return uninstall
+    ? `${rootName}: a live destroy would run ./${rootName}/uninstall.sh on ${host} and remove the bundle there.`
+    : `${rootName}: a live destroy would leave Greengrass installed on ${host} (pass --uninstall to remove it).`;
+}
+
+function stillInstalled({ rootName, host }: Bundle): string {
+  const where = host ? `on ${host}` : 'on its device';
+  return `${rootName}: Greengrass stays installed ${where}; pass --uninstall to remove it${host ? '' : ' (no host: run it there by hand)'}: sudo ./${rootName}/uninstall.sh`;
+}
+
+async function undoUnit(options: DestroyExecutorOptions, context: ExecutorContext): Promise<string> {
+  const { unit } = unitNamed(options.unit);
+  if (unit.kind === 'stack') return destroyTerraformStack(options, context.root);
+  if (unit.kind === 'deliver') return undoDelivery(options, context);
+  return undoEffect(options, context);
+}
+
 export default async function destroyExecutor(options: DestroyExecutorOptions, context: ExecutorContext) {
-  return runExecutor(async () => {
-    const { unit } = unitNamed(options.unit);
-    const outcome = unit.kind === 'stack' ? await destroyTerraformStack(options, context.root) : await undoEffect(options, context);
-    // Whatever the unit left is gone: the next provision must run it again.
-    forgetUnit(context.root, options.mode, options.unit, { undone: true });
-    console.log(`\n${options.unit}: ${outcome}`);
-  });
+  // One run at a time per unit: a second provision refuses at once, naming the first.
+  return runExecutor(() =>
+    withUnitLock(context.root, options.mode, options.unit, async () => {
+      const outcome = await undoUnit(options, context);
+      // Whatever the unit left is gone: the next provision must run it again.
+      forgetUnit(context.root, options.mode, options.unit, { undone: true });
+      console.log(`\n${options.unit}: ${outcome}`);
+    }),
+  );
 }

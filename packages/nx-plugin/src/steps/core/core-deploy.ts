@@ -8,6 +8,7 @@ import {
   CancelDeploymentCommand,
   ComponentDeploymentSpecification,
   CreateDeploymentCommand,
+  DeleteCoreDeviceCommand,
   DeleteDeploymentCommand,
   GetDeploymentCommand,
   GetDeploymentResponse,
@@ -25,7 +26,7 @@ import stableStringify from 'json-stable-stringify';
 import type { Effect, EffectContext } from '../kinds';
 import type { CoreDeployFacts, CoreDeployment, CoreDevicesFacts } from './facts';
 import { LOG_MANAGER } from './config';
-import { greengrassClient } from './greengrass-client';
+import { findCoreDevice, greengrassClient } from './greengrass-client';
 
 /** The tag holding the hash of the deployment spec Pushbutton made, to tell whether it is still current. */
 export const SPEC_TAG = 'pushbutton:spec';
@@ -304,6 +305,16 @@ async function removeDeployment(client: GreengrassV2Client, ctx: EffectContext, 
   ctx.print(`Deleted deployment ${deploymentId} to core device ${core.thing_name}.`);
 }
 
+/**
+ * Deletes Greengrass's record of the core device (its status, components and deployments as the core
+ * reported them); the IoT thing is core-devices' to delete. Cores that never connected have none.
+ */
+async function removeCoreDeviceRecord(client: GreengrassV2Client, ctx: EffectContext, core: CertifiedThing): Promise<void> {
+  if (!(await findCoreDevice(client, core.thing_name))) return;
+  await ignoringNotFound(client.send(new DeleteCoreDeviceCommand({ coreDeviceThingName: core.thing_name })));
+  ctx.print(`Deleted the Greengrass core device record of ${core.thing_name}.`);
+}
+
 function rehearseCore(ctx: EffectContext, target: CoreTarget): CoreDeployment {
   const desired = desiredDeployment(coreSettings(ctx), target);
   const hash = specHash(desired);
@@ -352,6 +363,7 @@ const coreDeploy: Effect = {
     for (const core of Object.values(coreDevicesFacts(ctx).core_devices)) {
       await removeClientAssociations(client, ctx, core);
       await removeDeployment(client, ctx, core);
+      await removeCoreDeviceRecord(client, ctx, core);
     }
   },
 };

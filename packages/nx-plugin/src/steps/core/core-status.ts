@@ -1,33 +1,22 @@
 // core-status: what Greengrass says of each core device now: its health, how our deployment
 // went on it, and the state of every component it runs.
 import {
-  GetCoreDeviceCommand,
-  GetCoreDeviceResponse,
   GreengrassV2Client,
+  paginateListCoreDevices,
+  paginateListDeployments,
   paginateListEffectiveDeployments,
   paginateListInstalledComponents,
-  ResourceNotFoundException,
 } from '@aws-sdk/client-greengrassv2';
 import { isoSeconds, table } from '../../format';
 import type { EffectContext, Command } from '../kinds';
 import { coreDevicesFacts } from './core-deploy';
 import type { CoreDeployFacts, CoreDeployment } from './facts';
-import { greengrassClient } from './greengrass-client';
+import { findCoreDevice, greengrassClient } from './greengrass-client';
 
 const HEADERS = ['core device', 'status', 'last status update', 'deployment', 'deployment status', 'component'];
 export const NOT_REGISTERED = 'not registered yet: run its installer';
 
 const coreDeployFacts = (ctx: EffectContext) => ctx.facts['core-deploy'] as CoreDeployFacts;
-
-/** The core device, or undefined while it has not connected to Greengrass. */
-async function coreDevice(client: GreengrassV2Client, coreDeviceThingName: string): Promise<GetCoreDeviceResponse | undefined> {
-  try {
-    return await client.send(new GetCoreDeviceCommand({ coreDeviceThingName }));
-  } catch (error) {
-    if (error instanceof ResourceNotFoundException) return undefined;
-    throw error;
-  }
-}
 
 /** How our deployment went on the core, as the core reported it. */
 async function deploymentStatus(client: GreengrassV2Client, coreDeviceThingName: string, deploymentId: string): Promise<string> {
@@ -52,13 +41,30 @@ const timestamp = (date: Date | undefined) => (date ? isoSeconds(date) : '-');
 /** One row per component; the core's own cells only on its first row. */
 async function coreRows(client: GreengrassV2Client, thingName: string, deployment: CoreDeployment | undefined): Promise<string[][]> {
   const deploymentName = deployment?.deployment_name ?? '-';
-  const device = await coreDevice(client, thingName);
+  const device = await findCoreDevice(client, thingName);
   if (!device) return [[thingName, NOT_REGISTERED, '-', deploymentName, '-', '-']];
   const status = deployment ? await deploymentStatus(client, thingName, deployment.deployment_id) : '-';
   const components = await installedComponents(client, thingName);
   const first = [thingName, device.status ?? '-', timestamp(device.lastStatusUpdateTimestamp), deploymentName, status];
   if (!components.length) return [[...first, 'none reported yet']];
   return components.map((component, i) => [...(i === 0 ? first : first.map(() => '')), component]);
+}
+
+/** Core device records and active deployments of the project's things (Pushbutton names them `<project>-…`). */
+async function projectLeftovers(ctx: EffectContext): Promise<string[]> {
+  const client = greengrassClient(ctx.region);
+  const ours = (thingName = '') => thingName.startsWith(`${ctx.settings.project.name}-`);
+  const left: string[] = [];
+  for await (const page of paginateListCoreDevices({ client }, {})) {
+    for (const core of page.coreDevices ?? []) if (ours(core.coreDeviceThingName)) left.push(`core device ${core.coreDeviceThingName} (${core.status})`);
+  }
+  for await (const page of paginateListDeployments({ client }, { historyFilter: 'LATEST_ONLY' })) {
+    for (const d of page.deployments ?? []) {
+      const thingName = d.targetArn?.split(':thing/')[1];
+      if (d.deploymentStatus === 'ACTIVE' && ours(thingName)) left.push(`deployment ${d.deploymentId} to ${thingName} (ACTIVE)`);
+    }
+  }
+  return left;
 }
 
 const coreStatus: Command = {
@@ -81,6 +87,8 @@ const coreStatus: Command = {
     ]);
     return table(['core device', 'rehearsal'], rows);
   },
+
+  leftovers: projectLeftovers,
 };
 
 export default coreStatus;

@@ -9,6 +9,7 @@ import type { Settings } from '@pushbutton/stacks';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { EffectContext } from '../../../src/steps/kinds';
 import greengrassAccount from '../../../src/steps/core/core-account-link';
+import { checkCallsAgainstAwsModels } from '../../aws-models';
 
 const REGION = 'eu-central-1';
 const OUR_ROLE = 'arn:aws:iam::123456789012:role/lab-greengrass-service-role';
@@ -22,6 +23,8 @@ const settings: Settings = {
 
 const greengrass = mockClient(GreengrassV2Client);
 const iot = mockClient(IoTClient);
+// Every call these mocks receive must be one AWS's own models take.
+checkCallsAgainstAwsModels({ greengrassv2: greengrass, iot });
 let printed: string[];
 
 function context(): EffectContext {

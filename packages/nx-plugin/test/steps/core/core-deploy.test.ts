@@ -4,7 +4,9 @@ import {
   CancelDeploymentCommand,
   CreateDeploymentCommand,
   CreateDeploymentCommandInput,
+  DeleteCoreDeviceCommand,
   DeleteDeploymentCommand,
+  GetCoreDeviceCommand,
   DeploymentStatus,
   GetDeploymentCommand,
   GreengrassV2Client,
@@ -21,6 +23,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import type { EffectContext } from '../../../src/steps/kinds';
 import greengrassDeployments, { SPEC_TAG } from '../../../src/steps/core/core-deploy';
 import type { CoreDeployFacts, CoreDevicesFacts } from '../../../src/steps/core/facts';
+import { checkCallsAgainstAwsModels } from '../../aws-models';
 
 const REGION = 'eu-central-1';
 const AUTH = 'aws.greengrass.clientdevices.Auth';
@@ -82,6 +85,8 @@ const coreDevicesFacts: CoreDevicesFacts = {
 };
 
 const greengrass = mockClient(GreengrassV2Client);
+// Every call these mocks receive must be one AWS's own models take.
+checkCallsAgainstAwsModels({ greengrassv2: greengrass });
 let printed: string[];
 
 function context(settings = settingsWith()): EffectContext {
@@ -109,6 +114,7 @@ const MUTATING = [
   BatchDisassociateClientDeviceFromCoreDeviceCommand,
   CancelDeploymentCommand,
   DeleteDeploymentCommand,
+  DeleteCoreDeviceCommand,
 ];
 const mutatingCallCount = () => greengrass.calls().filter((call) => MUTATING.some((command) => call.args[0] instanceof command)).length;
 
@@ -422,8 +428,17 @@ describe('core-deploy destroy', () => {
     greengrass.on(ListDeploymentsCommand, { targetArn: GATEWAY_ARN }).resolves({ deployments: [{ deploymentId: 'id-pushbutton-lab-gateway' }] });
     greengrass.on(GetDeploymentCommand, { deploymentId: 'id-pushbutton-lab-gateway' }).resolves({ deploymentId: 'id-pushbutton-lab-gateway', tags: gateway.tags, deploymentStatus: 'ACTIVE' });
 
+    // Both cores connected once: Greengrass keeps a record of each (GetCoreDevice in the Greengrass V2 API reference).
+    for (const coreDeviceThingName of ['lab-gateway', 'lab-edge']) {
+      greengrass.on(GetCoreDeviceCommand, { coreDeviceThingName }).resolves({ coreDeviceThingName, status: 'HEALTHY', coreVersion: '2.16.1' });
+    }
+
     await greengrassDeployments.destroy(context());
 
+    expect(greengrass.commandCalls(DeleteCoreDeviceCommand).map((call) => call.args[0].input)).toEqual([
+      { coreDeviceThingName: 'lab-gateway' },
+      { coreDeviceThingName: 'lab-edge' },
+    ]);
     expect(greengrass).toHaveReceivedCommandTimes(CancelDeploymentCommand, 1);
     expect(greengrass).toHaveReceivedCommandWith(CancelDeploymentCommand, { deploymentId: 'id-pushbutton-lab-gateway' });
     expect(greengrass.commandCalls(DeleteDeploymentCommand).map((call) => call.args[0].input.deploymentId).sort()).toEqual([
@@ -440,6 +455,7 @@ describe('core-deploy destroy', () => {
     accountAfter([], { 'lab-gateway': ['factory-robot'], 'lab-edge': [] });
     greengrass.on(ListDeploymentsCommand, { targetArn: EDGE_ARN }).resolves({ deployments: [{ deploymentId: 'someone-elses' }] });
     greengrass.on(GetDeploymentCommand, { deploymentId: 'someone-elses' }).resolves({ deploymentId: 'someone-elses', tags: {}, deploymentStatus: 'ACTIVE' });
+    greengrass.on(GetCoreDeviceCommand).rejects(new ResourceNotFoundException({ message: 'Core device not found', $metadata: {}, resourceId: 'lab-edge', resourceType: 'coreDevice' }));
 
     await greengrassDeployments.destroy(context());
 
@@ -452,6 +468,9 @@ describe('core-deploy destroy', () => {
     greengrass.on(ListDeploymentsCommand).resolves({ deployments: [{ deploymentId: 'ours' }] });
     greengrass.on(GetDeploymentCommand).resolves({ deploymentId: 'ours', tags: { [SPEC_TAG]: 'abc' }, deploymentStatus: 'COMPLETED' });
     greengrass.on(DeleteDeploymentCommand).rejects(notFound);
+    // Deleted by someone else between the look and the delete.
+    greengrass.on(GetCoreDeviceCommand).resolves({ coreDeviceThingName: 'lab-gateway', status: 'UNHEALTHY' });
+    greengrass.on(DeleteCoreDeviceCommand).rejects(notFound);
 
     await expect(greengrassDeployments.destroy(context())).resolves.toBeUndefined();
   });

@@ -1,6 +1,8 @@
 import {
   GetCoreDeviceCommand,
   GreengrassV2Client,
+  ListCoreDevicesCommand,
+  ListDeploymentsCommand,
   ListEffectiveDeploymentsCommand,
   ListInstalledComponentsCommand,
   ResourceNotFoundException,
@@ -10,6 +12,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import coreStatus from '../../../src/steps/core/core-status';
 import type { EffectContext } from '../../../src/steps/kinds';
 import type { CoreDeployFacts } from '../../../src/steps/core/facts';
+import { checkCallsAgainstAwsModels } from '../../aws-models';
 
 const REGION = 'eu-central-1';
 const settings: Settings = { project: { name: 'lab', region: REGION, tags: {}, state: { backend: 'local' } } };
@@ -51,6 +54,8 @@ const context: EffectContext = {
 };
 
 const greengrass = mockClient(GreengrassV2Client);
+// Every call these mocks receive must be one AWS's own models take.
+checkCallsAgainstAwsModels({ greengrassv2: greengrass });
 
 function healthyGateway() {
   greengrass
@@ -124,5 +129,36 @@ describe('core-status', () => {
 
     expect(greengrass.calls()).toHaveLength(0);
     expect(rowsOf(text)).toEqual([expect.stringMatching(/^lab-gateway\s+would query/), expect.stringMatching(/^lab-edge\s+would query/)]);
+  });
+});
+
+describe('core-status after destroy (no facts)', () => {
+  const afterDestroy: EffectContext = { ...context, facts: {} };
+  const thing = (name: string) => `arn:aws:iot:${REGION}:123456789012:thing/${name}`;
+
+  it("names the project's core device records and active deployments AWS still holds, and no one else's", async () => {
+    // Shapes of ListCoreDevices' CoreDevice and ListDeployments' Deployment, Greengrass V2 API reference.
+    greengrass.on(ListCoreDevicesCommand).resolves({
+      coreDevices: [
+        { coreDeviceThingName: 'lab-gateway', status: 'UNHEALTHY', lastStatusUpdateTimestamp: new Date('2026-12-01T10:00:00Z') },
+        { coreDeviceThingName: 'factory-core', status: 'HEALTHY', lastStatusUpdateTimestamp: new Date('2026-12-01T10:00:00Z') },
+      ],
+    });
+    greengrass.on(ListDeploymentsCommand).resolves({
+      deployments: [
+        { deploymentId: 'dep-edge', targetArn: thing('lab-edge'), deploymentStatus: 'ACTIVE', isLatestForTarget: true },
+        { deploymentId: 'dep-old', targetArn: thing('lab-gateway'), deploymentStatus: 'CANCELED', isLatestForTarget: true },
+        { deploymentId: 'dep-factory', targetArn: thing('factory-core'), deploymentStatus: 'ACTIVE', isLatestForTarget: true },
+      ],
+    });
+
+    await expect(coreStatus.leftovers!(afterDestroy)).resolves.toEqual(['core device lab-gateway (UNHEALTHY)', 'deployment dep-edge to lab-edge (ACTIVE)']);
+  });
+
+  it('finds nothing once Greengrass holds nothing of the project', async () => {
+    greengrass.on(ListCoreDevicesCommand).resolves({ coreDevices: [{ coreDeviceThingName: 'factory-core', status: 'HEALTHY' }] });
+    greengrass.on(ListDeploymentsCommand).resolves({ deployments: [] });
+
+    await expect(coreStatus.leftovers!(afterDestroy)).resolves.toEqual([]);
   });
 });

@@ -34,6 +34,7 @@ import status, { LedgerEntry } from '../../../src/steps/workflow/status';
 import workflowLaunch from '../../../src/steps/workflow/workflow-launch';
 import { caseEnvFile, RUNNER_FILE } from '../../../src/steps/workflow/workflow-render';
 import { launchSettings, MONITORING_DEFAULTS, workflowContext, workflowDefinition } from './fixtures';
+import { checkCallsAgainstAwsModels } from '../../aws-models';
 
 const REGION = 'eu-central-1';
 const ACCOUNT = '123456789012';
@@ -60,6 +61,8 @@ function workflowSettings(studySize = 3, extraCases: WorkflowSettings['cases'] =
 const batch = mockClient(BatchClient);
 const s3 = mockClient(S3Client);
 const ec2 = mockClient(EC2Client);
+// Every call these mocks receive must be one AWS's own models take.
+checkCallsAgainstAwsModels({ batch, ec2, s3 });
 let workspace: string;
 let printed: string[];
 

@@ -18,6 +18,7 @@ import { jobName } from '../../../src/steps/workflow/batch-engine';
 import { expandCases } from '../../../src/steps/workflow/cases';
 import logs, { followPoll } from '../../../src/steps/workflow/logs';
 import { launchSettings, MONITORING_DEFAULTS, workflowContext, workflowDefinition } from './fixtures';
+import { checkCallsAgainstAwsModels } from '../../aws-models';
 
 const BUCKET = 'lab-results-20250301';
 const GROUP = '/pushbutton/lab/workflow';
@@ -37,6 +38,8 @@ const cwLogs = mockClient(CloudWatchLogsClient);
 const batch = mockClient(BatchClient);
 const ec2 = mockClient(EC2Client);
 const s3 = mockClient(S3Client);
+// Every call these mocks receive must be one AWS's own models take.
+checkCallsAgainstAwsModels({ batch, logs: cwLogs, ec2, s3 });
 let workspace: string;
 let printed: string[];
 

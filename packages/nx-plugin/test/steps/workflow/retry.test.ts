@@ -14,6 +14,7 @@ import { expandCases } from '../../../src/steps/workflow/cases';
 import retry from '../../../src/steps/workflow/retry';
 import { userDataFile } from '../../../src/steps/workflow/workflow-render';
 import { launchSettings, MONITORING_DEFAULTS, workflowContext, workflowDefinition } from './fixtures';
+import { checkCallsAgainstAwsModels } from '../../aws-models';
 
 const REPO = join(__dirname, '../../../../..');
 const BUCKET = 'lab-results-20250301';
@@ -32,6 +33,8 @@ const [baseline, sweep5, sweep10, sweep20] = expandCases(workflows());
 
 const ec2 = mockClient(EC2Client);
 const s3 = mockClient(S3Client);
+// Every call these mocks receive must be one AWS's own models take.
+checkCallsAgainstAwsModels({ ec2, s3 });
 let workspace: string;
 
 const context = (mode: EffectContext['mode'] = 'live', maxConcurrent = 10) =>

@@ -11,6 +11,7 @@ import { EffectContext, commandsCode } from '../../../src/steps/kinds';
 import workflowLaunch from '../../../src/steps/workflow/workflow-launch';
 import { expandCases } from '../../../src/steps/workflow/cases';
 import { launchSettings, MONITORING_DEFAULTS, workflowDefinition } from './fixtures';
+import { checkCallsAgainstAwsModels } from '../../aws-models';
 
 const REGION = 'eu-central-1';
 const BUCKET = 'lab-results-20250301';
@@ -39,6 +40,8 @@ const [baseline, strict, sweep5, sweep10] = expandCases(workflowSettings());
 
 const ec2 = mockClient(EC2Client);
 const s3 = mockClient(S3Client);
+// Every call these mocks receive must be one AWS's own models take.
+checkCallsAgainstAwsModels({ ec2, s3 });
 let workspace: string;
 
 function context(workflows = workflowSettings(), mode: EffectContext['mode'] = 'live'): EffectContext {

@@ -23,6 +23,7 @@ import { paths } from '../../../src/paths';
 import { userDataFile } from '../../../src/steps/workflow/workflow-render';
 import { expandCases, WorkflowCase } from '../../../src/steps/workflow/cases';
 import { launchSettings, MONITORING_DEFAULTS, workflowDefinition } from './fixtures';
+import { checkCallsAgainstAwsModels } from '../../aws-models';
 
 const REGION = 'eu-central-1';
 const BUCKET = 'lab-results-20250301';
@@ -66,6 +67,8 @@ const ids = (cases: WorkflowCase[]) => cases.map((c) => c.id);
 
 const ec2 = mockClient(EC2Client);
 const s3 = mockClient(S3Client);
+// Every call these mocks receive must be one AWS's own models take.
+checkCallsAgainstAwsModels({ ec2, s3 });
 let workspace: string;
 let printed: string[];
 
