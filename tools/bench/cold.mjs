@@ -6,7 +6,9 @@ import { join } from 'node:path';
 import { interleave, measure, median, paths, ratioRow, REHEARSE, RESULT_HEADER, seconds, spread, STACKS, table } from './lib.mjs';
 
 export const title = '1. Cold rehearsal of all steps, against the floor';
-const TARGET = 1.3;
+/** Targets: ≤ 0.6 × the four-command floor a rehearsal once ran, ≤ 1.15 × Terraform's own two-command limit. */
+const TARGET_FOUR = 0.6;
+const TARGET_TWO = 1.15;
 /** What Pushbutton writes into a stack's working directory besides the synthesized Terraform. */
 const EXTRA_FILES = ['rehearsal_override.tf.json', 'tests/rehearse.tftest.json', 'facts.auto.tfvars.json'];
 const FLOOR_SCRIPT = join(import.meta.dirname, 'terraform-floor.sh');
@@ -40,7 +42,7 @@ function phases(run) {
 export async function run(bench) {
   const rehearsed = await bench.rehearsedWorkspace();
   const env = bench.env(rehearsed);
-  const floor = [];
+  const floors = { four: [], two: [] };
   const runs = [];
   const publishedRuns = [];
   const floorTimes = [];
@@ -53,34 +55,40 @@ export async function run(bench) {
     bench.dispose(ws);
   };
 
+  /** One run of the floor script; gives back each stack's command times. */
+  const runFloor = async (round, commands) => {
+    const dir = join(bench.tmp, `floor-${commands}-${round}`);
+    layFloor(rehearsed.root, dir);
+    const result = await measure('bash', [FLOOR_SCRIPT, dir, commands], { cwd: dir, env, log: bench.logFile(`cold-floor-${commands}`) });
+    floors[commands].push(result.wallMs);
+    const times = {};
+    for (const [, stack, command, secs] of result.output.matchAll(/^timing (\S+) (\S+) (\S+)$/gm)) {
+      times[stack] = { ...times[stack], [command]: Number(secs) * 1000 };
+    }
+    bench.log(`cold ${round + 1}/${bench.coldRuns}: floor (${commands} commands) ${seconds(result.wallMs)}`);
+    rmSync(dir, { recursive: true, force: true });
+    return times;
+  };
+
   await interleave(bench.coldRuns, [
     (round) => rehearse(round, bench.workspaceWithInstalledPlugin(), 'Pushbutton as published', publishedRuns),
     (round) => rehearse(round, bench.workspace(), 'Pushbutton in this repository', runs),
-    async (round) => {
-      const dir = join(bench.tmp, `floor-${round}`);
-      layFloor(rehearsed.root, dir);
-      const result = await measure('bash', [FLOOR_SCRIPT, dir], { cwd: dir, env, log: bench.logFile('cold-floor') });
-      floor.push(result.wallMs);
-      const times = {};
-      for (const [, stack, command, secs] of result.output.matchAll(/^timing (\S+) (\S+) (\S+)$/gm)) {
-        times[stack] = { ...times[stack], [command]: Number(secs) * 1000 };
-      }
-      floorTimes.push(times);
-      bench.log(`cold ${round + 1}/${bench.coldRuns}: floor ${seconds(result.wallMs)}`);
-      rmSync(dir, { recursive: true, force: true });
-    },
+    (round) => runFloor(round, 'four'),
+    async (round) => floorTimes.push(await runFloor(round, 'two')),
   ]);
 
   const n = bench.coldRuns;
   const wall = (of) => of.map((result) => result.wallMs);
   const [published, pushbutton] = [wall(publishedRuns), wall(runs)];
-  const versus = (label, times) => ratioRow(label, median(times), median(floor), TARGET);
+  const versus = (label, times, commands, target) => ratioRow(label, median(times), median(floors[commands]), target);
   const results = table(RESULT_HEADER, [
     ['Pushbutton as published (packages built to JavaScript, installed): `nx run infra:provision:rehearse`, cold', spread(published), n, '', '', ''],
     ['Pushbutton in this repository (TypeScript from source), the same', spread(pushbutton), n, '', '', ''],
-    ['Floor: `terraform init, validate, plan, test` bare, same stacks, 2 at a time', spread(floor), n, '', '', ''],
-    versus('**Pushbutton as published / floor**', published),
-    versus('**Pushbutton in this repository / floor**', pushbutton),
+    ['Floor: `terraform init, validate, plan, test` bare, same stacks, 2 at a time (what a rehearsal once ran)', spread(floors.four), n, '', '', ''],
+    ["Floor: `terraform init, test` bare, same stacks, 2 at a time (Terraform's own limit)", spread(floors.two), n, '', '', ''],
+    versus('**Pushbutton as published / four-command floor**', published, 'four', TARGET_FOUR),
+    versus('**Pushbutton as published / two-command floor**', published, 'two', TARGET_TWO),
+    versus('Pushbutton in this repository / two-command floor', pushbutton, 'two', TARGET_TWO),
   ]);
 
   // Where the time goes: phases of the Pushbutton runs, each task, and each stack's Terraform.
@@ -93,7 +101,7 @@ export async function run(bench) {
   const taskRows = taskIds.map((id) => [`\`${id}\``, seconds(taskMsOf(publishedRuns, id)), seconds(taskMs(id))]);
   const stackRows = STACKS.map((stack) => {
     const floorMs = median(floorTimes.map((times) => Object.values(times[stack] ?? {}).reduce((a, b) => a + b, 0)));
-    const commands = ['init', 'validate', 'plan', 'test'].map((c) => seconds(median(floorTimes.map((times) => times[stack]?.[c] ?? 0))));
+    const commands = ['init', 'test'].map((c) => seconds(median(floorTimes.map((times) => times[stack]?.[c] ?? 0))));
     const applyMs = taskMs(`infra:${stack}-apply:rehearse`);
     return [stack, commands.join(' / '), seconds(floorMs), seconds(applyMs), seconds(applyMs - floorMs)];
   });
@@ -111,8 +119,8 @@ export async function run(bench) {
     '',
     table(['task', 'as published', 'this repository'], taskRows),
     '',
-    'Each stack: the floor\'s Terraform commands against Pushbutton\'s `-apply` task for it (medians):',
+    'Each stack: the two-command floor\'s Terraform commands against Pushbutton\'s `-apply` task for it (medians):',
     '',
-    table(['stack', 'floor init / validate / plan / test', 'floor total', '`-apply` task (this repository)', 'task − floor'], stackRows),
+    table(['stack', 'floor init / test', 'floor total', '`-apply` task (this repository)', 'task − floor'], stackRows),
   ].join('\n');
 }

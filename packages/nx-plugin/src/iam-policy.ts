@@ -183,16 +183,19 @@ export const ACTION_OF_OPERATION: Record<string, string> = {
 
 /** Actions an operation needs besides its own: the reference's "Dependent actions", and tagging on create. */
 export const DEPENDENT_ACTIONS: Record<string, string[]> = {
-  // A deployment is an IoT job on the target's thing or thing group (list_awsiotgreengrassv2.html).
+  // A deployment is an IoT job on the target's thing or thing group (list_awsiotgreengrassv2.html);
+  // its tags are authorized as TagResource (the same page's operations table).
   'greengrass:CreateDeployment': [
     'iot:CancelJob', 'iot:CreateJob', 'iot:DeleteThingShadow', 'iot:DescribeJob', 'iot:DescribeThing',
-    'iot:DescribeThingGroup', 'iot:GetThingShadow', 'iot:UpdateJob', 'iot:UpdateThingShadow',
+    'iot:DescribeThingGroup', 'iot:GetThingShadow', 'iot:UpdateJob', 'iot:UpdateThingShadow', 'greengrass:TagResource',
   ],
   'greengrass:CancelDeployment': [
     'iot:CancelJob', 'iot:DeleteThingShadow', 'iot:DescribeJob', 'iot:DescribeThing',
     'iot:DescribeThingGroup', 'iot:GetThingShadow', 'iot:UpdateJob', 'iot:UpdateThingShadow',
   ],
   'greengrass:DeleteDeployment': ['iot:DeleteJob'],
+  // Tags given at creation are authorized as tagging too (list_awsiotgreengrassv2.html, its operations table).
+  'greengrass:CreateComponentVersion': ['greengrass:TagResource'],
   'greengrass:AssociateServiceRoleToAccount': ['iam:PassRole'],
   // The instance profile's role is passed; tags given at launch are authorized as CreateTags
   // (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/supported-iam-actions-tagging.html).

@@ -92,6 +92,7 @@ function unitTargets(step, unit, { code, readersOf, deliveriesBefore }) {
   const sourceInputs = (libraries) => [
     `{projectRoot}/${PROJECT_CONFIG_FILE}`,
     `{projectRoot}/${step.configFile}`,
+    ...(unit.inputs ?? []),
     ...code.files,
     { externalDependencies: [...libraries, ...CONFIG_LIBRARIES, ...code.installed] },
   ];
@@ -229,6 +230,8 @@ function inferInfraProject(configFile, options, context) {
   const root = dirname(configFile);
   const steps = stepsIn(join(context.workspaceRoot, root));
   const units = steps.flatMap((step) => step.units);
+  /** The workspace files units read besides config (a step's components, say): validate checks them too. */
+  const unitInputs = [...new Set(units.flatMap((u) => u.inputs ?? []))];
   const undoable = units.filter((u) => u.kind !== 'render');
   const shared = {
     code: codeInputs(context.workspaceRoot),
@@ -243,9 +246,9 @@ function inferInfraProject(configFile, options, context) {
     validate: {
       executor: `${PLUGIN}:validate`,
       cache: true,
-      inputs: ['{projectRoot}/*.yaml', ...shared.code.files, { externalDependencies: [...CONFIG_LIBRARIES, ...shared.code.installed] }],
+      inputs: ['{projectRoot}/*.yaml', ...unitInputs, ...shared.code.files, { externalDependencies: [...CONFIG_LIBRARIES, ...shared.code.installed] }],
       outputs: [],
-      metadata: { description: 'Check every config file against its JSON Schema and the cross-field rules.' },
+      metadata: { description: "Check every config file against its JSON Schema and the cross-field rules, and the custom components' recipes and artifacts it names." },
     },
   };
   /** @type {Record<string, string[]>} */

@@ -51,11 +51,25 @@ describe('the shipped config', () => {
   it('resolves core devices and client devices to IoT thing names', () => {
     const { core } = loadConfig(root, 'config');
     expect(core?.thingGroupName).toBe('pushbutton-demo-cores');
+    expect(core?.clientThingGroupName).toBe('pushbutton-demo-clients');
     expect(core?.coreDevices).toEqual({ 'lab-gateway': { name: 'lab-gateway', thingName: 'pushbutton-demo-lab-gateway', sshPort: 22 } });
     expect(core?.clientDevices).toEqual({
       'lab-sensor': { name: 'lab-sensor', thingName: 'pushbutton-demo-lab-sensor', coreDevice: 'lab-gateway', topic: 'lab/sensors/lab-sensor' },
     });
     expect(core?.greengrass).toEqual({ nucleusVersion: '2.16.1', rootPath: '/greengrass/v2', componentUser: 'ggc_user', componentGroup: 'ggc_group', port443: false });
+  });
+
+  it('names the thing groups as configured', () => {
+    edit('core.yaml', 'clientDeviceGroup: PushbuttonClients', 'clientDeviceGroup: PushbuttonClients\nthingGroups:\n  cores: lab-edge\n  clients: lab-testers');
+    const { core } = loadConfig(root, 'config');
+    expect([core?.thingGroupName, core?.clientThingGroupName]).toEqual(['lab-edge', 'lab-testers']);
+  });
+
+  it("resolves a client's broker address for its broker test, on port 8883 unless given", () => {
+    edit('core.yaml', 'topic: lab/sensors/lab-sensor', 'topic: lab/sensors/lab-sensor\n    broker: gateway.lab.example');
+    expect(loadConfig(root, 'config').core?.clientDevices['lab-sensor'].broker).toEqual({ host: 'gateway.lab.example', port: 8883 });
+    edit('core.yaml', 'broker: gateway.lab.example', 'broker: 192.0.2.10:1884');
+    expect(loadConfig(root, 'config').core?.clientDevices['lab-sensor'].broker).toEqual({ host: '192.0.2.10', port: 1884 });
   });
 
   it('resolves ingress ports and the S3 backend defaults', () => {
@@ -137,6 +151,10 @@ const badConfigs: [string, readonly [string, string | RegExp, string], string | 
     'config/core.yaml:27:3 components: expected an MQTT broker: a version for aws.greengrass.clientdevices.mqtt.Moquette or aws.greengrass.clientdevices.mqtt.EMQX; found none'],
   ['an ssh host without a user', ['core.yaml', '# host: pi@192.0.2.10', 'host: 192.0.2.10'],
     'config/core.yaml:16:11 coreDevices.lab-gateway.host: expected user@host, such as pi@192.0.2.10; found "192.0.2.10"'],
+  ['one thing group for cores and clients', ['core.yaml', 'clientDeviceGroup: PushbuttonClients', 'clientDeviceGroup: PushbuttonClients\nthingGroups:\n  cores: pushbutton-demo-clients'],
+    /^config\/core\.yaml:\d+:10 thingGroups\.cores: expected a thing group apart from the other devices' one \(cores and clients are in groups of their own\); found "pushbutton-demo-clients"$/],
+  ['a thing group name IoT refuses', ['core.yaml', 'clientDeviceGroup: PushbuttonClients', 'clientDeviceGroup: PushbuttonClients\nthingGroups:\n  clients: lab clients'],
+    /^config\/core\.yaml:\d+:12 thingGroups\.clients: expected an IoT thing group name of letters, digits and : _ - \(at most 128\), such as lab-clients; found "lab clients"$/],
   ['a nucleus version that is not a version', ['core.yaml', 'nucleusVersion: 2.16.1', 'nucleusVersion: latest'],
     'config/core.yaml:5:19 greengrass.nucleusVersion: expected a version such as 2.16.1; found "latest"'],
   ['a relative root path', ['core.yaml', 'rootPath: /greengrass/v2', 'rootPath: greengrass/v2'],
@@ -187,6 +205,8 @@ const badConfigs: [string, readonly [string, string | RegExp, string], string | 
     "config/workflows.yaml:37:35 workflows.read_filtering.packages.1: expected a Debian package name such as git; found \"Python 3\""],
   ['a topic with a wildcard', ['core.yaml', 'topic: lab/sensors/lab-sensor', 'topic: lab/sensors/#'],
     'config/core.yaml:23:12 clientDevices.lab-sensor.topic: expected an MQTT topic of letters, digits and / _ - . without wildcards, such as lab/sensors/one; found "lab/sensors/#"'],
+  ['a broker port out of range', ['core.yaml', 'topic: lab/sensors/lab-sensor', 'topic: lab/sensors/lab-sensor\n    broker: 192.0.2.10:70000'],
+    'config/core.yaml:24:13 clientDevices.lab-sensor.broker: expected host[:port]: an IPv4 address or DNS name, and optionally a port 1-65535, such as 192.0.2.10 or 192.0.2.10:8883; found "192.0.2.10:70000"'],
 ];
 
 describe('a bad config is rejected with its file, line, key, what was expected and what was found', () => {

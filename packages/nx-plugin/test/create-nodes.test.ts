@@ -74,14 +74,16 @@ describe('project inference', () => {
     expect(targets!['core-account-apply'].dependsOn).toEqual(['core-account-synth']);
     expect(targets!['core-devices-apply'].dependsOn).toEqual(['core-devices-synth', 'core-account-apply']);
     // After the delivery: a core it (re)installed gets the deployment in the same run.
-    expect(targets!['core-deploy'].dependsOn).toEqual(['validate', 'core-devices-apply', 'core-account-link', 'core-deliver']);
+    expect(targets!['core-deploy'].dependsOn).toEqual(['validate', 'core-devices-apply', 'core-components', 'core-account-link', 'core-deliver']);
+    // The custom components' versions, made from the account's component bucket, before they are deployed.
+    expect(targets!['core-components'].dependsOn).toEqual(['validate', 'core-account-apply']);
     expect(targets!['core-deliver'].dependsOn).toEqual(['validate', 'core-render']);
     // The workflow step reads the network's facts (subnet, security group), so it waits for it.
     expect(targets!['workflow-apply'].dependsOn).toEqual(['workflow-synth', 'network-apply']);
     expect(targets!['workflow-launch'].dependsOn).toEqual(['validate', 'workflow-apply', 'workflow-render']);
     // Each step's target runs all of its units, after the steps whose facts it reads; provision runs every step.
     expect(targets!.network.dependsOn).toEqual(['network-apply']);
-    expect(targets!.core.dependsOn).toEqual(['core-account-apply', 'core-account-link', 'core-devices-apply', 'core-render', 'core-deliver', 'core-deploy']);
+    expect(targets!.core.dependsOn).toEqual(['core-account-apply', 'core-account-link', 'core-components', 'core-devices-apply', 'core-render', 'core-deliver', 'core-deploy']);
     expect(targets!.workflow.dependsOn).toEqual(['network', 'workflow-apply', 'workflow-render', 'workflow-launch']);
     expect(targets!.core.configurations).toEqual({ rehearse: { mode: 'rehearse' } });
     expect(targets!.provision.dependsOn).toEqual(['network', 'core', 'workflow']);
@@ -99,7 +101,9 @@ describe('project inference', () => {
   it('tears down in reverse: a unit is undone after every unit that reads its facts', async () => {
     const { targets } = await infer();
     const undoneBefore = (target: string) => (targets![target].dependsOn as { target: string }[]).map((d) => (typeof d === 'string' ? d : d.target));
-    expect(undoneBefore('core-account-destroy')).toEqual(['core-account-synth', 'core-account-link-destroy', 'core-devices-destroy']);
+    expect(undoneBefore('core-account-destroy')).toEqual(['core-account-synth', 'core-account-link-destroy', 'core-components-destroy', 'core-devices-destroy']);
+    // The component versions go after the deployments that deploy them, and before the bucket of their artifacts.
+    expect(undoneBefore('core-components-destroy')).toEqual(['core-deploy-destroy']);
     expect(undoneBefore('core-devices-destroy')).toEqual(['core-devices-synth', 'core-deploy-destroy']);
     // Workers are terminated before the stack goes, and the stack before the network it runs in.
     expect(undoneBefore('network-destroy')).toEqual(['network-synth', 'workflow-destroy']);
@@ -133,6 +137,23 @@ describe('project inference', () => {
     expect(JSON.stringify(targets!['core-render'].inputs)).not.toContain('templates/workflow');
   });
 
+  it("keys a unit on the workspace files it declares it reads (the custom components), and validate, which checks them, too", async () => {
+    const { targets } = await infer();
+    const components = '{workspaceRoot}/components/**/*';
+    expect(targets!['core-components'].inputs).toContain(components);
+    expect(targets!.validate.inputs).toContain(components);
+    const others = Object.entries(targets!).filter(([name]) => name !== 'core-components' && name !== 'validate');
+    for (const [name, target] of others) expect(JSON.stringify(target.inputs ?? []), name).not.toContain('components/');
+    // Its other inputs are an effect's: its config, Pushbutton's code, its SDK packages, the facts it reads.
+    expect(targets!['core-components'].inputs).toEqual(
+      expect.arrayContaining([
+        '{projectRoot}/core.yaml',
+        expect.objectContaining({ externalDependencies: expect.arrayContaining(['@aws-sdk/client-greengrassv2', '@aws-sdk/client-s3']) }),
+        { dependentTasksOutputFiles: '**/*', transitive: false },
+      ]),
+    );
+  });
+
   it('keys the apply on the synthesized Terraform and the facts it reads only (its hasher adds the state token)', async () => {
     const { targets } = await infer();
     expect(targets!['network-apply'].inputs).toEqual([
@@ -148,7 +169,7 @@ describe('project inference', () => {
     const executors = JSON.parse(readFileSync(join(__dirname, '../executors.json'), 'utf8')).executors;
     const hashed = Object.entries(targets!).filter(([, t]) => executors[t.executor!.split(':')[1]]?.hasher).map(([name]) => name);
     expect(hashed.sort()).toEqual(
-      ['core-account-apply', 'core-account-link', 'core-deliver', 'core-deploy', 'core-devices-apply', 'network-apply', 'workflow-apply', 'workflow-launch'].sort(),
+      ['core-account-apply', 'core-account-link', 'core-components', 'core-deliver', 'core-deploy', 'core-devices-apply', 'network-apply', 'workflow-apply', 'workflow-launch'].sort(),
     );
     expect(JSON.stringify(targets)).not.toMatch(/"(env|runtime)"/);
   });

@@ -46,6 +46,9 @@ function variants(): Record<string, Settings> {
   everything.network!.ingress = { lab: { description: 'From the lab', protocol: 'tcp', fromPort: 443, toPort: 443, cidr: '203.0.113.0/24' } };
   everything.workflows!.monitoring.alarmEmail = 'oncall@example.com';
   everything.workflows!.launch.engine = 'ec2';
+  // A custom component: the core-account stack adds the component bucket.
+  const component = 'com.pushbutton.HelloWorld';
+  everything.core!.customComponents = { [component]: { name: component, version: '1.0.0', recipeFile: `components/${component}/recipe.yaml`, artifacts: ['hello.sh'] } };
   return { sample, everything };
 }
 
@@ -299,6 +302,19 @@ describe('the policy', () => {
     const roles = stacksOf.sample.flatMap((stack) => Object.values(stack.json.resource?.aws_iam_role ?? {}).map((role) => (role as { name: string }).name));
     expect(roles.length).toBeGreaterThan(3);
     for (const role of roles) expect(covers('pushbutton-demo-*', role), role).toBe(true);
+  });
+
+  it("with custom components: makes the component bucket, uploads to it, and creates and tags component versions", () => {
+    const { policy } = policyOf('everything');
+    expect(stacksOf.everything.flatMap((stack) => Object.values(stack.json.resource?.aws_s3_bucket ?? {}).map((b) => (b as { bucket_prefix: string }).bucket_prefix))).toEqual(
+      expect.arrayContaining(['pushbutton-demo-components-']),
+    );
+    for (const action of ['s3:PutObject', 's3:GetObject', 's3:ListBucket', 's3:DeleteObject', 'greengrass:CreateComponentVersion', 'greengrass:TagResource', 'greengrass:DescribeComponent', 'greengrass:DeleteComponent', 'greengrass:ListComponentVersions']) {
+      expect(allows(policy, action), action).toBe(true);
+    }
+    // Tags given at creation are authorized as TagResource (list_awsiotgreengrassv2.html).
+    expect(DEPENDENT_ACTIONS['greengrass:CreateComponentVersion']).toContain('greengrass:TagResource');
+    expect(JSON.stringify(statement(policy, 'S3')?.Resource)).toContain('arn:aws:s3:::pushbutton-demo-');
   });
 
   it('lets Terraform keep its state in S3 only where a stack does, on its own keys and lock files', () => {

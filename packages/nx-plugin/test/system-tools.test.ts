@@ -24,7 +24,7 @@ it('stops the suite before any test on a machine without them, saying what is mi
       symlinkSync(found, join(bin, command));
     }
     const check = `require(${JSON.stringify(join(__dirname, 'system-tools.js'))})().then(() => console.log('ok'), (e) => { console.error(e.message); process.exit(1); })`;
-    const env = { PATH: bin, PUSHBUTTON_BOTOCORE_PYTHON: join(bin, 'python3') };
+    const env = { PATH: bin, PUSHBUTTON_BOTOCORE_PYTHON: join(bin, 'python3'), PUSHBUTTON_SSHD: join(bin, 'sshd'), PUSHBUTTON_MOSQUITTO: join(bin, 'mosquitto') };
     const result = spawnSync(join(bin, 'node'), ['-e', check], { encoding: 'utf8', env });
     expect(result.status).toBe(1);
     expect(result.stderr).toContain("The test suite cannot run on this machine (see the README's set-up)");

@@ -59,11 +59,12 @@ describe('the network stack under Terraform', () => {
     await expect(preflight('rehearse', 'rehearse', run.cli, run.stack, run.stack.region())).resolves.toEqual({ account: undefined });
   });
 
-  it('inits from the mirror, validates, plans and applies against the mock provider', async () => {
+  it('inits from the mirror, then validates, plans and applies against the mock provider in one terraform test', async () => {
     const result = await applyStack(rehearsal('network'));
     const log = stripVTControlCharacters(printed.join('\n'));
-    for (const command of ['init', 'validate', 'plan', 'test -json -verbose']) expect(log).toContain(`terraform ${command}`);
+    expect([...log.matchAll(/^> terraform (\w+)/gm)].map((m) => m[1])).toEqual(['init', 'test']);
     expect(log).toMatch(/Plan: 8 to add, 0 to change, 0 to destroy/);
+    expect(log).toContain('  + aws_vpc.vpc will be created');
     expect(log).toContain('Success! 1 passed, 0 failed.');
 
     const providerDir = join(root, paths.workDir('rehearse', 'network'), '.terraform/providers/registry.terraform.io/hashicorp/aws/5.100.0');
@@ -82,18 +83,32 @@ describe('the network stack under Terraform', () => {
     expect(recorded.resources).toEqual(result.resources);
   });
 
-  it('fails at terraform validate when the Terraform is wrong, and hands on no facts', async () => {
+  /** Applies a copy of the network stack changed by `breakIt`; gives back the failure. */
+  async function applyBroken(breakIt: (resource: Record<string, Record<string, Record<string, unknown>>>) => void): Promise<TerraformError> {
     const broken = SynthesizedStack.read(root, 'network');
-    (broken.json.resource!.aws_vpc as Record<string, Record<string, unknown>>).vpc.no_such_argument = true;
+    breakIt(broken.json.resource as Record<string, Record<string, Record<string, unknown>>>);
     const file = join(root, 'broken.tf.json');
     writeFileSync(file, JSON.stringify(broken.json));
-    rmSync(join(root, paths.factsFile('rehearse', 'network')));
-
+    rmSync(join(root, paths.factsFile('rehearse', 'network')), { force: true });
     const run = { ...rehearsal('network'), stack: new SynthesizedStack('network', file, broken.json) };
-    const failure = await applyStack(run).catch((error) => error);
+    return applyStack(run).catch((error) => error);
+  }
+
+  it("stops with Terraform's own message when the configuration is invalid (what validate caught), and hands on no facts", async () => {
+    const failure = await applyBroken((resource) => (resource.aws_vpc.vpc.no_such_argument = true));
     expect(failure).toBeInstanceOf(TerraformError);
-    expect(failure.command).toMatch(/validate$/);
+    expect(failure.command).toMatch(/test -json -verbose$/);
     expect(failure.output).toContain('No argument or block type is named "no_such_argument"');
+    expect(existsSync(join(root, paths.factsFile('rehearse', 'network')))).toBe(false);
+  });
+
+  it("stops with Terraform's own message when the plan fails (what plan caught), and hands on no facts", async () => {
+    // A precondition on the VPC's CIDR, known at plan time: the plan fails, as it would in a live run.
+    const precondition = { condition: '${aws_vpc.vpc.cidr_block == "10.99.0.0/16"}', error_message: 'The subnet needs the VPC 10.99.0.0/16.' };
+    const failure = await applyBroken((resource) => (resource.aws_subnet.subnet.lifecycle = { precondition: [precondition] }));
+    expect(failure).toBeInstanceOf(TerraformError);
+    expect(failure.output).toContain('Resource precondition failed');
+    expect(failure.output).toContain('The subnet needs the VPC 10.99.0.0/16.');
     expect(existsSync(join(root, paths.factsFile('rehearse', 'network')))).toBe(false);
   });
 });
@@ -121,7 +136,7 @@ describe('the core stacks under Terraform', () => {
   });
 
   it('validates, plans and mock-applies core-account: roles, role alias and its policy', () => {
-    for (const command of ['validate', 'plan', 'test -json -verbose']) expect(accountLog).toContain(`terraform ${command}`);
+    expect(accountLog).toContain('terraform test -json -verbose');
     expect(accountLog).toMatch(/Plan: 6 to add, 0 to change, 0 to destroy/);
     expect(accountLog).toContain('Success! 1 passed, 0 failed.');
     expect(account.resources).toEqual([
@@ -164,10 +179,11 @@ describe('the core stacks under Terraform', () => {
   });
 
   it('validates, plans and mock-applies core-devices: the thing group, and per device a thing, certificate and policy', () => {
-    for (const command of ['validate', 'plan', 'test -json -verbose']) expect(devicesLog).toContain(`terraform ${command}`);
-    expect(devicesLog).toMatch(/Plan: 13 to add, 0 to change, 0 to destroy/);
+    expect(devicesLog).toContain('terraform test -json -verbose');
+    expect(devicesLog).toMatch(/Plan: 15 to add, 0 to change, 0 to destroy/);
     expect(devicesLog).toContain('Success! 1 passed, 0 failed.');
-    expect(devices.resources).toHaveLength(13);
+    expect(devices.resources).toHaveLength(15);
+    expect(devices.resources).toContain('aws_iot_thing_group_membership.client_lab_sensor_group_membership');
     expect(devices.resources).toContain('aws_iot_thing_group_membership.core_lab_gateway_group_membership');
     expect(devices.resources).toContain('aws_iot_policy_attachment.core_lab_gateway_role_alias_policy_attachment');
   });
@@ -183,6 +199,8 @@ describe('the core stacks under Terraform', () => {
     };
     expect(devices.values).toEqual({
       thing_group_name: 'pushbutton-demo-cores',
+      client_thing_group_name: 'pushbutton-demo-clients',
+      client_thing_group_arn: expect.any(String),
       thing_group_arn: expect.any(String),
       core_devices: {
         'lab-gateway': {
@@ -308,7 +326,7 @@ describe('the workflow stack under Terraform', () => {
   });
 
   it('validates, plans and mock-applies the results bucket, the worker role and launch template, and the Batch engine', () => {
-    for (const command of ['validate', 'plan', 'test -json -verbose']) expect(log).toContain(`terraform ${command}`);
+    expect(log).toContain('terraform test -json -verbose');
     expect(log).toMatch(/Plan: 32 to add, 0 to change, 0 to destroy/);
     expect(log).toContain('Success! 1 passed, 0 failed.');
     expect(workflow.resources).toEqual(RESOURCES);

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ProjectSettings, Settings } from '@pushbutton/stacks';
 import projectSchema from '../../schemas/project.schema.json';
@@ -7,7 +7,7 @@ import type { StepDefinition } from '../steps/definition';
 import { ConfigError } from './config-error';
 import { ConfigFile } from './config-file';
 import { Schema, validateAgainstSchema } from './schema-validation';
-import type { StepConfig } from './step-config';
+import type { StepConfig, WorkspaceFiles } from './step-config';
 
 /** Everything in the config folder, validated and with defaults filled in. */
 export type PushbuttonConfig = Settings;
@@ -38,7 +38,7 @@ function parseValidated(path: string, text: string | undefined, schema: Schema) 
  * Throws a ConfigError listing every problem, with file, line and key, if any file is invalid.
  */
 export function loadConfig(workspaceRoot: string, configDir: string): PushbuttonConfig {
-  return loadConfigFrom((path) => textOnDisk(workspaceRoot, path), configDir);
+  return loadConfigFrom((path) => textOnDisk(workspaceRoot, path), configDir, (dir) => filesOnDisk(workspaceRoot, dir));
 }
 
 /** The text of `path` (relative to `root`), or `undefined` if there is no such file. */
@@ -47,11 +47,28 @@ function textOnDisk(root: string, path: string): string | undefined {
   return existsSync(absolute) ? readFileSync(absolute, 'utf8') : undefined;
 }
 
+/** The names of the files directly in `dir` (relative to `root`), or `undefined` if there is no such folder. */
+function filesOnDisk(root: string, dir: string): string[] | undefined {
+  try {
+    return readdirSync(join(root, dir), { withFileTypes: true })
+      .filter((entry) => entry.isFile())
+      .map((entry) => entry.name)
+      .sort();
+  } catch {
+    return undefined;
+  }
+}
+
+/** The names of the files directly in a folder (relative to the workspace root), or `undefined` if there is none. */
+export type ListFiles = (dir: string) => string[] | undefined;
+
 /**
  * Validates the config files `readText` gives for `configDir`, as loadConfig does those on disk:
- * for config that is not on disk yet, such as a generator's virtual tree.
+ * for config that is not on disk yet, such as a generator's virtual tree. `readText` and `listFiles`
+ * also give the workspace's files that config names (custom components).
  */
-export function loadConfigFrom(readText: ReadConfigText, configDir: string): PushbuttonConfig {
+export function loadConfigFrom(readText: ReadConfigText, configDir: string, listFiles: ListFiles): PushbuttonConfig {
+  const workspace: WorkspaceFiles = { read: readText, list: listFiles };
   const projectPath = join(configDir, PROJECT_CONFIG_FILE);
   const projectFile = parseValidated(projectPath, readText(projectPath), projectSchema);
   const issues = [...projectFile.issues];
@@ -64,7 +81,7 @@ export function loadConfigFrom(readText: ReadConfigText, configDir: string): Pus
     const stepFile = parseValidated(path, text, schema);
     issues.push(...stepFile.issues);
     if (stepFile.issues.length) continue;
-    const resolved = stepConfig.resolve({ file: stepFile.file, data: stepFile.data, project, projectFile: project && projectFile.file });
+    const resolved = stepConfig.resolve({ file: stepFile.file, data: stepFile.data, project, projectFile: project && projectFile.file, workspace });
     issues.push(...resolved.issues);
     config[step.settingsKey] = resolved.settings;
   }

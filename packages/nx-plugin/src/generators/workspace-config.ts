@@ -23,7 +23,8 @@ export function stepsReadBy(step: StepDefinition): StepDefinition[] {
  * so a generator that validates before writing leaves the tree unchanged.
  */
 export function validateConfig(tree: Tree, changes: Record<string, string> = {}): PushbuttonConfig {
-  return loadConfigFrom((path) => changes[normalizePath(path)] ?? tree.read(path, 'utf-8') ?? undefined, CONFIG_DIR);
+  const files = (dir: string) => (tree.exists(dir) ? tree.children(dir).filter((name) => tree.isFile(`${dir}/${name}`)).sort() : undefined);
+  return loadConfigFrom((path) => changes[normalizePath(path)] ?? tree.read(path, 'utf-8') ?? undefined, CONFIG_DIR, files);
 }
 
 export function requirePushbutton(tree: Tree): void {

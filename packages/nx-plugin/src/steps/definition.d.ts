@@ -19,6 +19,12 @@ interface UnitBase {
   readsFactsOf: string[];
   /** Units it runs after without reading their facts. */
   after?: string[];
+  /**
+   * Workspace files its code reads besides config and templates, as Nx input globs (core-components
+   * names every file under `{workspaceRoot}/components/`): part of its cache key, and of `validate`'s,
+   * which checks them.
+   */
+  inputs?: string[];
 }
 
 export interface StackUnit extends UnitBase {

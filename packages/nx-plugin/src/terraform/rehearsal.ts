@@ -109,6 +109,16 @@ type TestState = {
 };
 
 /**
+ * What the mock apply planned, as `terraform plan` would summarise it: a test run starts from an
+ * empty state, so every resource in the state it reports was planned as a create.
+ */
+function printPlanned(state: TestState, print: (line: string) => void): void {
+  const addresses = (state.root_module?.resources ?? []).map((r) => r.address).filter((a) => !a.startsWith('data.')).sort();
+  for (const address of addresses) print(`  + ${address} will be created`);
+  print(`Plan: ${addresses.length} to add, 0 to change, 0 to destroy.`);
+}
+
+/**
  * Follows `terraform test -json -verbose`: prints its progress lines and keeps the
  * applied state it reports (the mock resources and outputs).
  */
@@ -118,6 +128,7 @@ export function rehearsalCollector(print: (line: string) => void) {
     onMessage(message: TerraformMessage) {
       if (message.type === 'test_state') {
         state = message.test_state as TestState;
+        printPlanned(state, print);
         return;
       }
       if (message.type === 'version' || message.type === 'test_abstract') return;

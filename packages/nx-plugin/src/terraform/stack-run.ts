@@ -121,6 +121,7 @@ function lastLineMatching(output: string, pattern: RegExp): string {
 async function applyLive(run: StackRun, dir: string): Promise<Omit<ApplyResult, 'factsFile'>> {
   const { tf, init, env } = terraformIn(run, dir);
   await init();
+  // plan validates the configuration first; apply then does exactly the plan the person saw.
   await tf(['plan', '-input=false', `-out=${PLAN_FILE}`]);
   try {
     const { output } = await tf(['apply', '-input=false', PLAN_FILE]);
@@ -138,8 +139,8 @@ async function applyLive(run: StackRun, dir: string): Promise<Omit<ApplyResult, 
 async function applyRehearsal(run: StackRun, dir: string): Promise<Omit<ApplyResult, 'factsFile'>> {
   const { tf, init } = terraformIn(run, dir);
   await init();
-  await tf(['validate']);
-  await tf(['plan', '-input=false', '-lock=false']);
+  // `terraform test` validates, plans and mock-applies in one start of the provider: a separate
+  // validate or plan would prove nothing it does not (docs/decisions.md, "Rehearsal").
   const collector = rehearsalCollector(run.print);
   await tf(['test', '-json', '-verbose'], { onMessage: collector.onMessage });
   const { resources, outputs } = collector.result();

@@ -77,7 +77,8 @@ export function runTerraform(cli: TerraformCli, args: string[], options: RunOpti
       if (options.onMessage && line.startsWith('{')) {
         const message = JSON.parse(line) as TerraformMessage;
         options.onMessage(message);
-        keep(message['@message'] + '\n');
+        const detail = (message.diagnostic as { detail?: string } | undefined)?.detail;
+        keep(`${message['@message']}${detail ? `\n  ${detail}` : ''}\n`);
         return;
       }
       options.print(line);

@@ -10,6 +10,7 @@ const EFFECTFUL = [
   'network-apply',
   'core-account-apply',
   'core-account-link',
+  'core-components',
   'core-devices-apply',
   'core-deploy',
   'core-deliver',

@@ -18,6 +18,7 @@ const CORE_TASKS = [
   'infra:core-account-synth',
   'infra:core-account-apply:rehearse',
   'infra:core-account-link:rehearse',
+  'infra:core-components:rehearse',
   'infra:core-devices-synth',
   'infra:core-devices-apply:rehearse',
   'infra:core-deploy:rehearse',
@@ -280,6 +281,38 @@ describe('nx affected in CI: the least correct work between a base and a head co
     const ran = executed(tasks);
     expect(ran).toEqual(expect.arrayContaining(['infra:network-synth', 'infra:core-account-synth', 'infra:workflow-synth', 'infra:validate']));
     expect(ran.filter((task) => task.includes('-apply'))).toEqual([]);
+  });
+});
+
+describe('a custom component, rehearsed', () => {
+  it('synthesizes its bucket and the role statement, plans its upload and deployment, and a second rehearsal is all cache hits', () => {
+    const name = 'com.pushbutton.HelloWorld';
+    // As the README says: the example component, enabled in config/core.yaml.
+    ws.edit('config/core.yaml', (text) => text.replace(`# customComponents:\n#   - ${name}`, `customComponents:\n  - ${name}`));
+    ws.commit('the example custom component');
+    const { output, tasks } = rehearse();
+    const ran = executed(tasks);
+    expect(ran).toEqual(
+      expect.arrayContaining(['infra:validate', 'infra:core-account-synth', 'infra:core-account-apply:rehearse', 'infra:core-components:rehearse', 'infra:core-deploy:rehearse']),
+    );
+    expect(ran.filter((task) => /network|workflow/.test(task))).toEqual([]);
+
+    const synthesized = JSON.parse(ws.read('.pushbutton/synth/core-account/stacks/core-account/cdk.tf.json'));
+    expect(synthesized.resource.aws_s3_bucket.components).toMatchObject({ bucket_prefix: 'pushbutton-demo-components-' });
+    expect(JSON.parse(synthesized.resource.aws_iam_role_policy.token_exchange_components.policy).Statement).toContainEqual({
+      Effect: 'Allow',
+      Action: 's3:GetObject',
+      Resource: '${aws_s3_bucket.components.arn}/*',
+    });
+    expect(output).toContain('+ aws_s3_bucket.components will be created');
+    expect(output).toContain('+ aws_iam_role_policy.token_exchange_components will be created');
+    const bucket = JSON.parse(ws.read('.pushbutton/facts/rehearse/core-account.json')).values.component_bucket_name;
+    expect(output).toMatch(new RegExp(`would upload hello\\.sh \\(\\d+ bytes, sha256 [0-9a-f]{12}\\) to s3://${bucket}/${name}/1\\.0\\.0/hello\\.sh`));
+    expect(output).toContain(`would create component version arn:aws:greengrass:us-west-2:000000000000:components:${name}:versions:1.0.0`);
+    expect(output).toMatch(new RegExp(`Core device pushbutton-demo-lab-gateway: would deploy .*${name.replace(/\./g, '\\.')} 1\\.0\\.0`));
+
+    const again = rehearse();
+    expect(executed(again.tasks)).toEqual([]);
   });
 });
 

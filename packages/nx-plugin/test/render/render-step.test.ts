@@ -81,6 +81,7 @@ const coreItems = (): RenderItem[] => [
         topic: 'lab/one',
         certificatePem: 'PEM\n',
         coreDevice: { name: 'lab-gateway', thingName: 'lab-lab-gateway' },
+        broker: { host: '', port: '' },
         bundleName: 'pushbutton-client-lab-sensor',
       },
     },
@@ -142,7 +143,7 @@ describe('a copy of templates/core with one broken line', () => {
     expect(error.message).toMatch(/^No render item renders templates\/core\/devices\/notes\.md\.ejs\. Step core renders the templates directly in: templates\/core\/device, templates\/core\/client\./);
     rmSync(join(root, 'templates', 'core', 'devices'), { recursive: true });
     expect(renderError(() => renderCore(coreItems().slice(0, 1))).message).toContain(
-      'No render item renders templates/core/client/README.md.ejs, templates/core/client/device.pem.crt.ejs, templates/core/client/run-discovery.sh.ejs.',
+      'No render item renders templates/core/client/README.md.ejs, templates/core/client/device.pem.crt.ejs, templates/core/client/run-broker-test.sh.ejs, templates/core/client/run-discovery.sh.ejs.',
     );
   });
 

@@ -5,9 +5,11 @@ import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
 import { IotPolicy } from '@cdktf/provider-aws/lib/iot-policy';
 import { IotRoleAlias } from '@cdktf/provider-aws/lib/iot-role-alias';
+import type { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
+import { privateBucket } from '../private-bucket';
 import { PushbuttonStack, trustPolicy } from '../pushbutton-stack';
 import { required, Settings } from '../settings';
-import type {} from './settings'; // the step's settings, under StepSettings
+import { componentBucketPrefix } from './settings'; // and the step's settings, under StepSettings
 
 const GREENGRASS_RESOURCE_ACCESS_POLICY = 'arn:aws:iam::aws:policy/service-role/AWSGreengrassResourceAccessRolePolicy';
 
@@ -27,9 +29,26 @@ function greengrassLogsPolicy(region: string): string {
 }
 
 /**
+ * What core devices need of the component bucket to download custom components' artifacts: each object
+ * (s3:GetObject, "Allow access to S3 buckets for component artifacts", device-service-role.html), and the
+ * bucket's region, which the nucleus asks for before every download (GetBucketLocation, in
+ * aws-greengrass-nucleus's S3Downloader; AWS's default token exchange policy grants it on every bucket).
+ */
+function componentArtifactsPolicy(bucketArn: string): string {
+  return JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [
+      { Effect: 'Allow', Action: 's3:GetObject', Resource: `${bucketArn}/*` },
+      { Effect: 'Allow', Action: 's3:GetBucketLocation', Resource: bucketArn },
+    ],
+  });
+}
+
+/**
  * What every core device of the account shares: the token exchange role with its IoT
  * role alias (how a core trades its certificate for AWS credentials), the IoT policy
- * allowing that trade, and the Greengrass service role.
+ * allowing that trade, and the Greengrass service role; with custom components, the bucket
+ * of their artifacts, which that role may read.
  */
 export class CoreAccountStack extends PushbuttonStack {
   constructor(scope: Construct, stackName: string, settings: Settings) {
@@ -79,6 +98,9 @@ export class CoreAccountStack extends PushbuttonStack {
       policyArn: GREENGRASS_RESOURCE_ACCESS_POLICY,
     });
 
+    // Only with custom components: their artifacts' bucket, which the token exchange role may read.
+    const components = Object.keys(settings.core?.customComponents ?? {}).length ? this.componentBucket(tokenExchangeRole) : undefined;
+
     new TerraformOutput(this, 'token_exchange_role_arn', {
       value: tokenExchangeRole.arn,
       description: 'The role core devices assume for AWS credentials',
@@ -94,6 +116,28 @@ export class CoreAccountStack extends PushbuttonStack {
       value: serviceRole.name,
       description: 'The name of the Greengrass service role, to associate with the account',
     });
+    if (components) {
+      // A bucket's id is its name; a rehearsal pins ids (not names), so its facts stay the same.
+      new TerraformOutput(this, 'component_bucket_name', {
+        value: components.id,
+        description: "The bucket of the custom components' artifacts, under <component>/<version>/",
+      });
+    }
+  }
+
+  /**
+   * The custom components' artifacts: private (every public access blocked, ACLs off), encrypted, TLS
+   * only. Not versioned: a component version's artifacts never change (Greengrass checks their digests),
+   * and every object can be uploaded again from the workspace, so destroy empties it.
+   */
+  private componentBucket(tokenExchangeRole: IamRole): S3Bucket {
+    const bucket = privateBucket(this, 'components', { bucketPrefix: componentBucketPrefix(this.project.name), keepOnDestroy: false });
+    new IamRolePolicy(this, 'token_exchange_components', {
+      name: this.resourceName('gg-token-exchange-components'),
+      role: tokenExchangeRole.name,
+      policy: componentArtifactsPolicy(bucket.arn),
+    });
+    return bucket;
   }
 }
 

@@ -106,13 +106,20 @@ export class CoreDevicesStack extends PushbuttonStack {
     for (const [name, device] of Object.entries(core.coreDevices)) {
       coreDevices[name] = this.coreDevice(device, group, roleAliasPolicyName.stringValue);
     }
+    const clientGroup = new IotThingGroup(this, 'client_thing_group', {
+      name: core.clientThingGroupName,
+      properties: { description: 'Every client device of the project' },
+      tags: { Name: core.clientThingGroupName },
+    });
     const clientDevices: Record<string, CertifiedThing & { core_device: string }> = {};
     for (const [name, device] of Object.entries(core.clientDevices)) {
-      clientDevices[name] = { ...this.clientDevice(device), core_device: device.coreDevice };
+      clientDevices[name] = { ...this.clientDevice(device, clientGroup), core_device: device.coreDevice };
     }
 
     new TerraformOutput(this, 'thing_group_name', { value: group.name, description: 'The thing group of the core devices' });
     new TerraformOutput(this, 'thing_group_arn', { value: group.arn, description: 'The ARN of the thing group, the deployment target' });
+    new TerraformOutput(this, 'client_thing_group_name', { value: clientGroup.name, description: 'The thing group of the client devices' });
+    new TerraformOutput(this, 'client_thing_group_arn', { value: clientGroup.arn, description: 'The ARN of the thing group of the client devices' });
     new TerraformOutput(this, 'core_devices', {
       value: coreDevices,
       description: 'Per core device: its thing, certificate (public) and IoT policy',
@@ -137,9 +144,11 @@ export class CoreDevicesStack extends PushbuttonStack {
     return certified;
   }
 
-  private clientDevice(device: ClientDevice): CertifiedThing {
+  private clientDevice(device: ClientDevice, group: IotThingGroup): CertifiedThing {
     const id = (suffix: string) => `client_${snakeCase(device.name)}_${suffix}`;
-    return this.certifiedThing(device.name, device.thingName, id, clientDevicePolicy(this.region, device.thingName, device.topic));
+    const certified = this.certifiedThing(device.name, device.thingName, id, clientDevicePolicy(this.region, device.thingName, device.topic));
+    new IotThingGroupMembership(this, id('group_membership'), { thingName: certified.thing_name, thingGroupName: group.name });
+    return certified;
   }
 
   /** A thing with a certificate from the device's certificate request, and its own policy attached to the certificate. */

@@ -1,15 +1,12 @@
-import { TerraformOutput, TerraformResourceLifecycle, TerraformVariable } from 'cdktf';
+import { TerraformOutput, TerraformVariable } from 'cdktf';
 import { Construct } from 'constructs';
 import { IamInstanceProfile } from '@cdktf/provider-aws/lib/iam-instance-profile';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template';
-import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
-import { S3BucketOwnershipControls } from '@cdktf/provider-aws/lib/s3-bucket-ownership-controls';
-import { S3BucketPolicy } from '@cdktf/provider-aws/lib/s3-bucket-policy';
-import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-public-access-block';
-import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration';
+import type { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
 import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning';
+import { privateBucket } from '../private-bucket';
 import { PushbuttonStack, trustPolicy } from '../pushbutton-stack';
 import { projectTags, required, Settings } from '../settings';
 import type { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
@@ -42,23 +39,6 @@ function writeLogsStatement(logGroupArn: string) {
 
 /** The root device of the Ubuntu AMIs workers run. */
 const ROOT_DEVICE = '/dev/sda1';
-
-/** The bucket grants nothing; it only refuses every request that does not come over TLS. */
-function denyInsecureTransportPolicy(bucketArn: string): string {
-  return JSON.stringify({
-    Version: '2012-10-17',
-    Statement: [
-      {
-        Sid: 'DenyInsecureTransport',
-        Effect: 'Deny',
-        Principal: '*',
-        Action: 's3:*',
-        Resource: [bucketArn, `${bucketArn}/*`],
-        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-      },
-    ],
-  });
-}
 
 /** What a worker does with the results bucket: write (and abort writing) objects under the results prefix, nothing else. */
 function writeResultsPolicy(bucketArn: string, prefix: string): string {
@@ -122,43 +102,12 @@ export class WorkflowStack extends PushbuttonStack {
 
   /** The bucket and every setting that keeps it private; with keepOnDestroy, Terraform refuses to delete any of it. */
   private resultsBucket(results: WorkflowSettings['results']): S3Bucket {
-    const lifecycle: TerraformResourceLifecycle | undefined = results.keepOnDestroy ? { preventDestroy: true } : undefined;
-    const bucket = new S3Bucket(this, 'results', {
-      // Bucket names are global: Terraform appends a unique suffix.
-      bucketPrefix: resultsBucketPrefix(this.project.name),
-      forceDestroy: !results.keepOnDestroy,
-      tags: this.nameTag('results'),
-      lifecycle,
-    });
+    const { keepOnDestroy } = results;
+    const bucket = privateBucket(this, 'results', { bucketPrefix: resultsBucketPrefix(this.project.name), keepOnDestroy });
     new S3BucketVersioningA(this, 'results_versioning', {
       bucket: bucket.id,
       versioningConfiguration: { status: 'Enabled' },
-      lifecycle,
-    });
-    new S3BucketServerSideEncryptionConfigurationA(this, 'results_encryption', {
-      bucket: bucket.id,
-      rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: 'AES256' }, bucketKeyEnabled: true }],
-      lifecycle,
-    });
-    const publicAccessBlock = new S3BucketPublicAccessBlock(this, 'results_public_access_block', {
-      bucket: bucket.id,
-      blockPublicAcls: true,
-      blockPublicPolicy: true,
-      ignorePublicAcls: true,
-      restrictPublicBuckets: true,
-      lifecycle,
-    });
-    new S3BucketOwnershipControls(this, 'results_ownership', {
-      bucket: bucket.id,
-      rule: { objectOwnership: 'BucketOwnerEnforced' },
-      lifecycle,
-    });
-    new S3BucketPolicy(this, 'results_policy', {
-      bucket: bucket.id,
-      policy: denyInsecureTransportPolicy(bucket.arn),
-      // S3 rejects concurrent changes to one bucket's settings (OperationAborted).
-      dependsOn: [publicAccessBlock],
-      lifecycle,
+      lifecycle: keepOnDestroy ? { preventDestroy: true } : undefined,
     });
     return bucket;
   }

@@ -13,6 +13,7 @@ const settings = (): Settings => ({
   core: {
     greengrass: { nucleusVersion: '2.16.1', rootPath: '/greengrass/v2', componentUser: 'ggc_user', componentGroup: 'ggc_group', port443: false },
     thingGroupName: 'lab-cores',
+    clientThingGroupName: 'lab-clients',
     coreDevices: { 'lab-gateway': { ...core('lab-gateway'), host: 'pi@192.0.2.10' }, 'field-gateway': core('field-gateway') },
     clientDevices: {
       'lab-sensor': client('lab-sensor', 'lab-gateway', 'lab/sensors/one'),
@@ -192,7 +193,7 @@ describe('the core-devices stack', () => {
   const r = json.resource;
   const text = synthText('core-devices');
 
-  it('has a thing group, and per device a thing, certificate, policy and their attachments', () => {
+  it('has a thing group for the cores and one for the clients, and per device a thing, certificate, policy and their attachments', () => {
     const perDevice = (kind: string, name: string) => [
       `aws_iot_certificate.${kind}_${name}_certificate`,
       `aws_iot_policy.${kind}_${name}_policy`,
@@ -204,15 +205,19 @@ describe('the core-devices stack', () => {
       `aws_iot_policy_attachment.core_${name}_role_alias_policy_attachment`,
       `aws_iot_thing_group_membership.core_${name}_group_membership`,
     ];
+    const clientOnly = (name: string) => [`aws_iot_thing_group_membership.client_${name}_group_membership`];
     expect(addresses(json)).toEqual(
       [
         'aws_iot_thing_group.core_thing_group',
+        'aws_iot_thing_group.client_thing_group',
         ...perDevice('core', 'lab_gateway'),
         ...coreOnly('lab_gateway'),
         ...perDevice('core', 'field_gateway'),
         ...coreOnly('field_gateway'),
         ...perDevice('client', 'lab_sensor'),
+        ...clientOnly('lab_sensor'),
         ...perDevice('client', 'field_sensor'),
+        ...clientOnly('field_sensor'),
       ].sort(),
     );
     expect(json.data).toBeUndefined();
@@ -231,9 +236,18 @@ describe('the core-devices stack', () => {
     expect(json.variable.csr_lab_gateway.description).toContain('made locally by Pushbutton');
   });
 
-  it('names the thing group from config and puts exactly the core devices in it', () => {
+  it('names both thing groups from config: the core devices in one, the client devices in the other', () => {
     expect(r.aws_iot_thing_group.core_thing_group.name).toBe('lab-cores');
+    expect(r.aws_iot_thing_group.client_thing_group.name).toBe('lab-clients');
     expect(r.aws_iot_thing_group_membership).toEqual({
+      client_field_sensor_group_membership: {
+        thing_group_name: '${aws_iot_thing_group.client_thing_group.name}',
+        thing_name: '${aws_iot_thing.client_field_sensor_thing.name}',
+      },
+      client_lab_sensor_group_membership: {
+        thing_group_name: '${aws_iot_thing_group.client_thing_group.name}',
+        thing_name: '${aws_iot_thing.client_lab_sensor_thing.name}',
+      },
       core_field_gateway_group_membership: {
         thing_group_name: '${aws_iot_thing_group.core_thing_group.name}',
         thing_name: '${aws_iot_thing.core_field_gateway_thing.name}',
@@ -365,6 +379,8 @@ describe('the core-devices stack', () => {
     expect(values).toEqual({
       thing_group_name: '${aws_iot_thing_group.core_thing_group.name}',
       thing_group_arn: '${aws_iot_thing_group.core_thing_group.arn}',
+      client_thing_group_name: '${aws_iot_thing_group.client_thing_group.name}',
+      client_thing_group_arn: '${aws_iot_thing_group.client_thing_group.arn}',
       core_devices: { 'lab-gateway': device('core_lab_gateway'), 'field-gateway': device('core_field_gateway') },
       client_devices: {
         'lab-sensor': { ...device('client_lab_sensor'), core_device: 'lab-gateway' },

@@ -21,7 +21,10 @@ export interface DeliverExecutorOptions {
 async function handOver(bundle: Bundle, mode: Mode, root: string): Promise<void> {
   const file = relative(root, bundle.bundleFile);
   if (bundle.kind === 'client') {
-    console.log(`${bundle.device}: ${file} holds what the basic discovery sample needs; run ./${bundle.rootName}/run-discovery.sh where you unpack it.`);
+    console.log(
+      `${bundle.device}: ${file} holds what the basic discovery sample needs; run ./${bundle.rootName}/run-discovery.sh where you unpack it ` +
+        `(or ./${bundle.rootName}/run-broker-test.sh to test the core's broker without discovery: its README says how).`,
+    );
   } else if (mode === 'rehearse') {
     const where = bundle.host ? `copy it to ${bundle.host} and install it` : 'print the commands to install it';
     console.log(`${bundle.device}: packed ${file}; delivery skipped (rehearsal): a live run would ${where}.`);

@@ -4,6 +4,7 @@ import type { ClientDevice, CoreDevice, CoreSettings } from '@pushbutton/stacks/
 import type { ConfigIssue } from '../../config/config-error';
 import type { ConfigFile } from '../../config/config-file';
 import type { StepConfig } from '../../config/step-config';
+import { resolveCustomComponents } from './custom-components';
 
 const REQUIRED_COMPONENTS = [
   ['aws.greengrass.clientdevices.Auth', 'client device auth'],
@@ -39,25 +40,48 @@ function coreIssues(file: ConfigFile, core: CoreSettings): ConfigIssue[] {
   return issues;
 }
 
-type RawCore = Omit<CoreSettings, 'thingGroupName' | 'coreDevices' | 'clientDevices'> & {
+/** The two thing groups must differ; at least one of them is set (the defaults differ), so point there. */
+function thingGroupIssues(file: ConfigFile, core: CoreSettings, given: RawCore['thingGroups']): ConfigIssue[] {
+  if (core.thingGroupName !== core.clientThingGroupName) return [];
+  const key = given.clients !== undefined ? 'clients' : 'cores';
+  return [file.issue(['thingGroups', key], 'a thing group apart from the other devices\' one (cores and clients are in groups of their own)', JSON.stringify(core.clientThingGroupName))];
+}
+
+/** A client's `broker: host[:port]` (schema.json checks its form), on Greengrass's MQTT port 8883 unless given. */
+function brokerAddress(text: string): { host: string; port: number } {
+  const [, host, port] = /^(.*?)(?::([0-9]+))?$/.exec(text)!;
+  return { host, port: port === undefined ? 8883 : Number(port) };
+}
+
+type RawCore = Omit<CoreSettings, 'thingGroupName' | 'clientThingGroupName' | 'coreDevices' | 'clientDevices' | 'customComponents'> & {
+  thingGroups: { cores?: string; clients?: string };
+  customComponents: string[];
   coreDevices: Record<string, (Omit<CoreDevice, 'name' | 'thingName' | 'sshPort'> & { sshPort?: number }) | null>;
-  clientDevices: Record<string, Omit<ClientDevice, 'name' | 'thingName'>>;
+  clientDevices: Record<string, Omit<ClientDevice, 'name' | 'thingName' | 'broker'> & { broker?: string }>;
 };
 
 export const config: StepConfig<RawCore, CoreSettings> = {
-  resolve({ file, data, project }) {
+  resolve({ file, data, project, projectFile, workspace }) {
     // Thing names carry the project's name, so two projects can share an account.
     const thingName = (name: string) => `${project?.name ?? 'project'}-${name}`;
+    const { thingGroups, ...rest } = data;
+    // The custom components' folders, checked here so a bad recipe stops the run before anything is uploaded.
+    const custom = resolveCustomComponents({ file, names: data.customComponents, components: data.components, workspace, project, projectFile });
     const settings: CoreSettings = {
-      ...data,
-      thingGroupName: thingName('cores'),
+      ...rest,
+      customComponents: custom.components,
+      thingGroupName: thingGroups.cores ?? thingName('cores'),
+      clientThingGroupName: thingGroups.clients ?? thingName('clients'),
       coreDevices: Object.fromEntries(
         Object.entries(data.coreDevices).map(([name, d]) => [name, { sshPort: 22, ...d, name, thingName: thingName(name) }]),
       ),
       clientDevices: Object.fromEntries(
-        Object.entries(data.clientDevices).map(([name, c]) => [name, { ...c, name, thingName: thingName(name) }]),
+        Object.entries(data.clientDevices).map(([name, { broker, ...c }]) => [
+          name,
+          { ...c, name, thingName: thingName(name), ...(broker === undefined ? {} : { broker: brokerAddress(broker) }) },
+        ]),
       ),
     };
-    return { settings, issues: coreIssues(file, settings) };
+    return { settings, issues: [...coreIssues(file, settings), ...thingGroupIssues(file, settings, thingGroups), ...custom.issues] };
   },
 };

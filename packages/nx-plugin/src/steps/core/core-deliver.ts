@@ -11,7 +11,7 @@ import type { DeliveryPlan } from '../kinds';
 const coreDeliver: DeliveryPlan = (settings: Settings, root: string, mode: Mode): Bundle[] => {
   const core = settings.core!;
   const rendered = join(root, paths.renderDir(mode, 'core'));
-  const bundle = (device: string, kind: 'core' | 'client', renderedDir: string, host?: string, sshPort = 22): Bundle => {
+  const bundle = (device: string, kind: 'core' | 'client', renderedDir: string, host?: string, sshPort = 22, bundleDir?: string): Bundle => {
     const rootName = `pushbutton-${kind}-${device}`;
     return {
       device,
@@ -21,11 +21,12 @@ const coreDeliver: DeliveryPlan = (settings: Settings, root: string, mode: Mode)
       bundleFile: join(root, paths.bundlesDir(mode), `${rootName}.tar.gz`),
       host,
       sshPort,
+      bundleDir,
       kind,
     };
   };
   return [
-    ...Object.values(core.coreDevices).map((d) => bundle(d.name, 'core', 'devices', d.host, d.sshPort)),
+    ...Object.values(core.coreDevices).map((d) => bundle(d.name, 'core', 'devices', d.host, d.sshPort, d.bundleDir)),
     ...Object.values(core.clientDevices).map((c) => bundle(c.name, 'client', 'clients')),
   ];
 };

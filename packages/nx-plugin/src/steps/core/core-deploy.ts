@@ -24,7 +24,7 @@ import type { CertifiedThing, ClientDevice, CoreSettings } from '@pushbutton/sta
 import { projectTags } from '@pushbutton/stacks/src/settings';
 import stableStringify from 'json-stable-stringify';
 import type { Effect, EffectContext } from '../kinds';
-import type { CoreDeployFacts, CoreDeployment, CoreDevicesFacts } from './facts';
+import type { CoreComponentsFacts, CoreDeployFacts, CoreDeployment, CoreDevicesFacts } from './facts';
 import { LOG_MANAGER } from './config';
 import { findCoreDevice, greengrassClient } from './greengrass-client';
 
@@ -55,6 +55,15 @@ function coreSettings(ctx: EffectContext): CoreSettings {
 }
 
 const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** The custom components core-components made, name to version; none without them (or its facts). */
+function customVersions(ctx: EffectContext): Record<string, string> {
+  const made = (ctx.facts['core-components'] as CoreComponentsFacts | undefined)?.components ?? {};
+  return Object.fromEntries(Object.values(made).map((component) => [component.name, component.version]));
+}
+
+/** Every component each core runs: the configured ones and the custom ones. */
+const wantedComponents = (ctx: EffectContext) => ({ ...coreSettings(ctx).components, ...customVersions(ctx) });
 
 function coreTargets(ctx: EffectContext): CoreTarget[] {
   const core = coreSettings(ctx);
@@ -102,9 +111,9 @@ function deviceGroupMerge(group: string, clients: ClientDevice[]): string {
   });
 }
 
-function desiredDeployment(core: CoreSettings, target: CoreTarget): DesiredDeployment {
+function desiredDeployment(core: CoreSettings, target: CoreTarget, custom: Record<string, string>): DesiredDeployment {
   const components: Record<string, ComponentDeploymentSpecification> = {};
-  for (const [name, componentVersion] of Object.entries(core.components)) components[name] = { componentVersion };
+  for (const [name, componentVersion] of Object.entries({ ...core.components, ...custom })) components[name] = { componentVersion };
   const auth = components[CLIENT_DEVICE_AUTH];
   if (auth) {
     // Reset first, so a renamed group or a removed client leaves no stale definition on the device.
@@ -113,7 +122,7 @@ function desiredDeployment(core: CoreSettings, target: CoreTarget): DesiredDeplo
       : { reset: ['/deviceGroups'] };
   }
   const logManager = components[LOG_MANAGER];
-  if (logManager && core.logs.upload) logManager.configurationUpdate = { merge: logManagerMerge(core) };
+  if (logManager && core.logs.upload) logManager.configurationUpdate = { merge: logManagerMerge(core, Object.keys(custom)) };
   return { targetArn: target.thingArn, deploymentName: `pushbutton-${target.thingName}`, components };
 }
 
@@ -121,9 +130,9 @@ function desiredDeployment(core: CoreSettings, target: CoreTarget): DesiredDeplo
  * The log manager's configuration: the nucleus's logs and every configured component's, uploaded to
  * CloudWatch Logs every so often (https://docs.aws.amazon.com/greengrass/v2/developerguide/log-manager-component.html).
  */
-function logManagerMerge(core: CoreSettings): string {
+function logManagerMerge(core: CoreSettings, custom: string[]): string {
   const level = { minimumLogLevel: core.logs.minimumLevel };
-  const components = Object.keys(core.components).filter((name) => name !== LOG_MANAGER);
+  const components = [...Object.keys(core.components), ...custom].filter((name) => name !== LOG_MANAGER);
   return JSON.stringify({
     logsUploaderConfiguration: {
       systemLogsConfiguration: { uploadToCloudWatch: 'true', ...level },
@@ -247,7 +256,7 @@ const DONE_WITH = ['SUCCEEDED', 'COMPLETED'];
  * components and ignores a deployment it has already seen.
  */
 async function lostItsComponents(client: GreengrassV2Client, ctx: EffectContext, target: CoreTarget, deploymentId: string): Promise<boolean> {
-  const missing = await missingComponents(client, target.thingName, coreSettings(ctx).components);
+  const missing = await missingComponents(client, target.thingName, wantedComponents(ctx));
   if (!missing?.length) return false;
   const status = await executionStatus(client, target.thingName, deploymentId);
   if (!status || !DONE_WITH.includes(status)) return false;
@@ -260,7 +269,7 @@ async function lostItsComponents(client: GreengrassV2Client, ctx: EffectContext,
 
 /** Creates the core's deployment unless its latest one already has this spec and the core still runs it. */
 async function ensureDeployment(client: GreengrassV2Client, ctx: EffectContext, target: CoreTarget): Promise<CoreDeployment> {
-  const desired = desiredDeployment(coreSettings(ctx), target);
+  const desired = desiredDeployment(coreSettings(ctx), target, customVersions(ctx));
   const hash = specHash(desired);
   const latest = await latestDeployment(client, desired.targetArn);
   if (latest?.deploymentId && isCurrent(latest, hash) && !(await lostItsComponents(client, ctx, target, latest.deploymentId))) {
@@ -316,7 +325,7 @@ async function removeCoreDeviceRecord(client: GreengrassV2Client, ctx: EffectCon
 }
 
 function rehearseCore(ctx: EffectContext, target: CoreTarget): CoreDeployment {
-  const desired = desiredDeployment(coreSettings(ctx), target);
+  const desired = desiredDeployment(coreSettings(ctx), target, customVersions(ctx));
   const hash = specHash(desired);
   const components = Object.entries(desired.components).map(([name, spec]) => `${name} ${spec.componentVersion}`);
   ctx.print(`Core device ${target.thingName}: would deploy ${components.join(', ')} (deployment ${desired.deploymentName}).`);

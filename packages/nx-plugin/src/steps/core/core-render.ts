@@ -1,5 +1,6 @@
 // What templates/core renders: per core device its Greengrass config, install and uninstall
-// scripts, README and certificate; per client device its discovery script, README and certificate.
+// scripts, README and certificate; per client device its discovery and broker test scripts, README
+// and certificate.
 import type { Settings } from '@pushbutton/stacks';
 import type { ClientDevice, CoreDevice, CoreSettings } from '@pushbutton/stacks/src/core/settings';
 import { FactsByUnit as Facts, stringFact as factOf } from '../../facts';
@@ -59,6 +60,8 @@ function clientContext(client: ClientDevice, core: CoreSettings, facts: Facts) {
     topic: client.topic,
     certificatePem: pem(stringFact(facts, 'core-devices', ['client_devices', client.name, 'certificate_pem'])),
     coreDevice: { name: coreDevice.name, thingName: coreDevice.thingName },
+    // Where run-broker-test.sh connects without discovery; empty: the core's connectivity info, or --host.
+    broker: client.broker ? { host: client.broker.host, port: String(client.broker.port) } : { host: '', port: '' },
     bundleName: `pushbutton-client-${client.name}`,
   };
 }

@@ -9,6 +9,23 @@ export type CoreAccountFacts = {
   role_alias_policy_name: string;
   service_role_arn: string;
   service_role_name: string;
+  /** Only with custom components: the bucket of their artifacts. */
+  component_bucket_name?: string;
+};
+
+/** A custom component version, made by core-components now or before (the same recipe and artifacts). */
+export type CustomComponentFact = {
+  name: string;
+  version: string;
+  /** Its component version ARN: arn:<partition>:greengrass:<region>:<account>:components:<name>:versions:<version>. */
+  arn: string;
+  /** Of its recipe (with the artifacts' S3 URIs) and its artifacts' contents; also its `pushbutton:content` tag. */
+  content_hash: string;
+};
+
+export type CoreComponentsFacts = {
+  /** By component name; empty without custom components. */
+  components: Record<string, CustomComponentFact>;
 };
 
 export type AccountLinkFacts = {
@@ -23,6 +40,8 @@ export type AccountLinkFacts = {
 export type CoreDevicesFacts = {
   thing_group_name: string;
   thing_group_arn: string;
+  client_thing_group_name: string;
+  client_thing_group_arn: string;
   core_devices: Record<string, CertifiedThing>;
   client_devices: Record<string, CertifiedThing & { core_device: string }>;
 };

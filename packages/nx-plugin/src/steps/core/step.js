@@ -20,6 +20,15 @@ module.exports = {
       packages: ['@aws-sdk/client-greengrassv2', '@aws-sdk/client-iot'],
     },
     {
+      name: 'core-components',
+      kind: 'effect',
+      summary: "upload the custom components' artifacts to the component bucket and create their component versions from their recipes",
+      readsFactsOf: ['core-account'],
+      packages: ['@aws-sdk/client-greengrassv2', '@aws-sdk/client-s3'],
+      // The recipes and artifacts: a changed artifact runs it again, an unchanged one is a cache hit.
+      inputs: ['{workspaceRoot}/components/**/*'],
+    },
+    {
       name: 'core-devices',
       kind: 'stack',
       summary: 'the thing group, and for every core and client device its thing, certificate (from a local key) and IoT policy',
@@ -41,8 +50,8 @@ module.exports = {
     {
       name: 'core-deploy',
       kind: 'effect',
-      summary: 'associate client devices with their core, and deploy the configured components to every core',
-      readsFactsOf: ['core-devices'],
+      summary: 'associate client devices with their core, and deploy the configured components and the custom ones to every core',
+      readsFactsOf: ['core-devices', 'core-components'],
       // Client device auth needs the Greengrass service role associated first. After the delivery,
       // so a core the delivery (re)installed gets the deployment, and a reinstall is seen in the same run.
       after: ['core-account-link', 'core-deliver'],

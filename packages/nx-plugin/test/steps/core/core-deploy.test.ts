@@ -35,6 +35,7 @@ function coreSettings(): CoreSettings {
   return {
     greengrass: { nucleusVersion: '2.16.1', rootPath: '/greengrass/v2', componentUser: 'ggc_user', componentGroup: 'ggc_group', port443: false },
     thingGroupName: 'lab-cores',
+    clientThingGroupName: 'lab-clients',
     coreDevices: {
       gateway: { name: 'gateway', thingName: 'lab-gateway', sshPort: 22 },
       edge: { name: 'edge', thingName: 'lab-edge', sshPort: 22 },
@@ -76,6 +77,8 @@ function certified(thingName: string) {
 const coreDevicesFacts: CoreDevicesFacts = {
   thing_group_name: 'lab-cores',
   thing_group_arn: `arn:aws:iot:${REGION}:123456789012:thinggroup/lab-cores`,
+  client_thing_group_name: 'lab-clients',
+  client_thing_group_arn: `arn:aws:iot:${REGION}:123456789012:thinggroup/lab-clients`,
   core_devices: { gateway: certified('lab-gateway'), edge: certified('lab-edge') },
   client_devices: {
     sensor: { ...certified('lab-sensor'), core_device: 'gateway' },

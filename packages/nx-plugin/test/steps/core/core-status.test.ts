@@ -46,6 +46,8 @@ const context: EffectContext = {
     'core-devices': {
       thing_group_name: 'lab-cores',
       thing_group_arn: `arn:aws:iot:${REGION}:123456789012:thinggroup/lab-cores`,
+      client_thing_group_name: 'lab-clients',
+      client_thing_group_arn: `arn:aws:iot:${REGION}:123456789012:thinggroup/lab-clients`,
       core_devices: { gateway: certified('lab-gateway'), edge: certified('lab-edge') },
       client_devices: { sensor: { ...certified('lab-sensor'), core_device: 'gateway' } },
     },

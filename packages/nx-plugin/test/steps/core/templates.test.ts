@@ -22,6 +22,7 @@ function fixtureSettings(): Settings {
     core: {
       greengrass: { nucleusVersion: '2.16.1', rootPath: '/greengrass/v2', componentUser: 'ggc_user', componentGroup: 'ggc_group', port443: false },
       thingGroupName: 'lab-cores',
+      clientThingGroupName: 'lab-clients',
       coreDevices: {
         'lab-gateway': { name: 'lab-gateway', thingName: 'lab-lab-gateway', host: 'pi@192.0.2.10', sshPort: 2222 },
         'field-gateway': { name: 'field-gateway', thingName: 'lab-field-gateway', sshPort: 22 },
@@ -82,12 +83,14 @@ const SCRIPTS = [
   'devices/field-gateway/uninstall.sh',
   'clients/lab-sensor/run-discovery.sh',
   'clients/field-sensor/run-discovery.sh',
+  'clients/lab-sensor/run-broker-test.sh',
+  'clients/field-sensor/run-broker-test.sh',
 ];
 
 describe('templates/core rendered for two core and two client devices', () => {
   it('renders exactly the files of every device and client', () => {
     const device = (name: string) => ['README.md', 'config.yaml', 'device.pem.crt', 'install.sh', 'uninstall.sh'].map((f) => `devices/${name}/${f}`);
-    const client = (name: string) => ['README.md', 'device.pem.crt', 'run-discovery.sh'].map((f) => `clients/${name}/${f}`);
+    const client = (name: string) => ['README.md', 'device.pem.crt', 'run-broker-test.sh', 'run-discovery.sh'].map((f) => `clients/${name}/${f}`);
     expect(render()).toEqual(
       [...client('field-sensor'), ...client('lab-sensor'), ...device('field-gateway'), ...device('lab-gateway')].sort(),
     );
@@ -364,6 +367,12 @@ describe('a hostile value', () => {
     // SC2016 (info) notes that `$(...)` in single quotes does not expand: exactly the point here.
     expectCleanScript('devices/lab-gateway/install.sh', ['--exclude=SC2016']);
     expectCleanScript(`clients/${HOSTILE}/run-discovery.sh`, ['--exclude=SC2016']);
+    const brokerTest = read(`clients/${HOSTILE}/run-broker-test.sh`);
+    const values = ['THING_NAME', 'TOPIC'].map((name) => new RegExp(`^readonly ${name}=.*$`, 'm').exec(brokerTest)![0]);
+    const printed = runTool('bash', ['-c', `${values.join('\n')}\nprintf '%s|' "$THING_NAME" "$TOPIC"`], { cwd: join(outDir, '..') });
+    expect(printed.output).toBe(`${HOSTILE} thing|${HOSTILE} topic|`);
+    expect(existsSync(marker()), 'a command substitution in a value ran').toBe(false);
+    expectCleanScript(`clients/${HOSTILE}/run-broker-test.sh`, ['--exclude=SC2016']);
   });
 
   it('parses back verbatim from config.yaml', () => {
@@ -402,6 +411,7 @@ describe('the core render plan', () => {
       topic: 'lab/sensors/lab-sensor',
       certificatePem: CERTIFICATE('lab-sensor'),
       coreDevice: { name: 'lab-gateway', thingName: 'lab-lab-gateway' },
+      broker: { host: '', port: '' },
       bundleName: 'pushbutton-client-lab-sensor',
     });
     expect(items[0].context).toMatchObject({
@@ -433,6 +443,7 @@ describe('the core render plan', () => {
     expect(render(settings, facts, true)).toEqual([
       'clients/lab-sensor/README.md',
       'clients/lab-sensor/device.pem.crt',
+      'clients/lab-sensor/run-broker-test.sh',
       'clients/lab-sensor/run-discovery.sh',
       'devices/lab-gateway/README.md',
       'devices/lab-gateway/config.yaml',

@@ -16,6 +16,7 @@ const settings: Settings = {
   core: {
     greengrass: { nucleusVersion: '2.16.1', rootPath: '/greengrass/v2', componentUser: 'ggc_user', componentGroup: 'ggc_group', port443: false },
     thingGroupName: 'lab-cores',
+    clientThingGroupName: 'lab-clients',
     coreDevices: { gateway: { name: 'gateway', thingName: 'lab-gateway', sshPort: 22 } },
     clientDevices: {},
     components: { 'aws.greengrass.Cli': '2.16.1' },
@@ -56,6 +57,8 @@ function applyToOneCore() {
       'core-devices': {
         thing_group_name: 'lab-cores',
         thing_group_arn: `arn:aws:iot:${REGION}:123456789012:thinggroup/lab-cores`,
+        client_thing_group_name: 'lab-clients',
+        client_thing_group_arn: `arn:aws:iot:${REGION}:123456789012:thinggroup/lab-clients`,
         core_devices: { gateway: { thing_name: 'lab-gateway', thing_arn: THING_ARN } },
         client_devices: {},
       },
