@@ -1,7 +1,9 @@
 import type { ExecutorContext } from '@nx/devkit';
 import { ConfigError } from '../config/config-error';
 import { PreflightError } from '../terraform/preflight';
+import type { Mode } from '../mode';
 import { TerraformError } from '../terraform/terraform-cli';
+import { withUnitLock } from '../unit-lock';
 
 const PROVIDER_HINT =
   'If Terraform could not download providers (no network), point it at a provider mirror: ' +
@@ -28,6 +30,11 @@ export async function runExecutor(body: () => Promise<void>): Promise<{ success:
     console.error(`\n${explain(error)}`);
     return { success: false };
   }
+}
+
+/** runExecutor for what changes one unit's world: one run at a time per unit, a second refuses at once, naming the first. */
+export function runUnitExecutor(context: ExecutorContext, mode: Mode, unit: string, body: () => Promise<void>): Promise<{ success: boolean }> {
+  return runExecutor(() => withUnitLock(context.root, mode, unit, body));
 }
 
 /** The config folder: the root of the project this executor runs for. */

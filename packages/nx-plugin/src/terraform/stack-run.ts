@@ -10,7 +10,8 @@ import { ACCOUNT_ID_VARIABLE } from '@pushbutton/stacks/src/settings';
 import type { StateParts } from '../state-token';
 import { forgetUnit, recordUnit } from '../unit-record';
 import type { Mode } from '../mode';
-import { REHEARSAL_OVERRIDE_FILE, REHEARSAL_TEST_FILE, rehearsalCollector, rehearsalOverride, rehearsalTestFile } from './rehearsal';
+import { unitNamed } from '../steps/registry';
+import { MOCK_ACCOUNT, REHEARSAL_OVERRIDE_FILE, REHEARSAL_TEST_FILE, rehearsalCollector, rehearsalOverride, rehearsalTestFile } from './rehearsal';
 import type { SynthesizedStack } from './synthesized-stack';
 import { captureTerraform, runTerraform, RunOptions, TerraformCli, terraformEnv } from './terraform-cli';
 
@@ -24,6 +25,12 @@ export interface StackRun {
   /** Stacks whose facts become this stack's Terraform variables. */
   readsFactsOf: string[];
   print: (text: string) => void;
+}
+
+/** A stack's run as its executor starts it: printing to the console, reading the facts its unit reads. */
+export function consoleStackRun(workspaceRoot: string, stack: SynthesizedStack, mode: Mode, cli: TerraformCli, account = MOCK_ACCOUNT): StackRun {
+  const { readsFactsOf } = unitNamed(stack.name).unit;
+  return { workspaceRoot, stack, mode, account, cli, readsFactsOf, print: (text) => console.log(text) };
 }
 
 export interface ApplyResult {

@@ -6,8 +6,7 @@ import { formatFacts } from '../../format';
 import { codeOf } from '../../steps/kinds';
 import { forgetUnit, recordUnit } from '../../unit-record';
 import type { Mode } from '../../mode';
-import { withUnitLock } from '../../unit-lock';
-import { runExecutor } from '../run-executor';
+import { runUnitExecutor } from '../run-executor';
 import { unitContext } from '../unit-context';
 
 /** Every deliver unit's plan, loaded with this executor. */
@@ -34,20 +33,17 @@ async function handOver(bundle: Bundle, mode: Mode, root: string): Promise<void>
 }
 
 export default async function deliverExecutor(options: DeliverExecutorOptions, context: ExecutorContext) {
-  // One run at a time per unit: a second provision refuses at once, naming the first.
-  return runExecutor(() =>
-    withUnitLock(context.root, options.mode, options.unit, async () => {
-      const { settings, root } = unitContext(options.unit, options.mode, context, []);
-      const plan = DELIVERY_PLANS[options.unit];
-      const bundles = plan(settings, root, options.mode);
-      forgetUnit(root, options.mode, options.unit);
-      for (const bundle of bundles) {
-        await packBundle({ ...bundle, outFile: bundle.bundleFile });
-        await handOver(bundle, options.mode, root);
-      }
-      const values = { bundles: Object.fromEntries(bundles.map((b) => [b.device, relative(root, b.bundleFile)])) };
-      await recordUnit(root, options.mode, options.unit, values, { files: Object.values(values.bundles) });
-      console.log(`\n${formatFacts(values.bundles)}`);
-    }),
-  );
+  return runUnitExecutor(context, options.mode, options.unit, async () => {
+    const { settings, root } = unitContext(options.unit, options.mode, context, []);
+    const plan = DELIVERY_PLANS[options.unit];
+    const bundles = plan(settings, root, options.mode);
+    forgetUnit(root, options.mode, options.unit);
+    for (const bundle of bundles) {
+      await packBundle({ ...bundle, outFile: bundle.bundleFile });
+      await handOver(bundle, options.mode, root);
+    }
+    const values = { bundles: Object.fromEntries(bundles.map((b) => [b.device, relative(root, b.bundleFile)])) };
+    await recordUnit(root, options.mode, options.unit, values, { files: Object.values(values.bundles) });
+    console.log(`\n${formatFacts(values.bundles)}`);
+  });
 }

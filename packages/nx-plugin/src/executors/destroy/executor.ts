@@ -9,12 +9,10 @@ import { codeOf } from '../../steps/kinds';
 import { unitNamed } from '../../steps/registry';
 import type { Mode } from '../../mode';
 import { awsPreflight, preflight } from '../../terraform/preflight';
-import { MOCK_ACCOUNT } from '../../terraform/rehearsal';
-import { certifiedDevices, destroyStack } from '../../terraform/stack-run';
+import { certifiedDevices, consoleStackRun, destroyStack } from '../../terraform/stack-run';
 import { SynthesizedStack } from '../../terraform/synthesized-stack';
 import { resolveTerraformCli, TerraformCliOptions } from '../../terraform/terraform-cli';
-import { withUnitLock } from '../../unit-lock';
-import { runExecutor } from '../run-executor';
+import { runUnitExecutor } from '../run-executor';
 import { unitContext } from '../unit-context';
 
 /** Every effect unit's code and deliver unit's plan, loaded with this executor. */
@@ -34,15 +32,7 @@ async function destroyTerraformStack(options: DestroyExecutorOptions, root: stri
   const stack = SynthesizedStack.read(root, options.unit);
   const cli = resolveTerraformCli(options);
   const { account } = options.mode === 'live' ? await preflight(`destroy the ${options.unit} stack`, 'live', cli, stack, stack.region()) : {};
-  const outcome = await destroyStack({
-    workspaceRoot: root,
-    stack,
-    mode: options.mode,
-    account: account ?? MOCK_ACCOUNT,
-    cli,
-    readsFactsOf: unitNamed(options.unit).unit.readsFactsOf,
-    print: (text) => console.log(text),
-  });
+  const outcome = await destroyStack(consoleStackRun(root, stack, options.mode, cli, account));
   const devices = Object.values(certifiedDevices(stack));
   if (options.removeKeys && devices.length) return `${outcome}\n${removeDeviceKeys(root, options.mode, devices)}`;
   if (devices.length) return `${outcome}\nLocal device keys kept in ${paths.keysDir(options.mode)}/ (pass --removeKeys to delete them).`;
@@ -114,13 +104,10 @@ async function undoUnit(options: DestroyExecutorOptions, context: ExecutorContex
 }
 
 export default async function destroyExecutor(options: DestroyExecutorOptions, context: ExecutorContext) {
-  // One run at a time per unit: a second provision refuses at once, naming the first.
-  return runExecutor(() =>
-    withUnitLock(context.root, options.mode, options.unit, async () => {
-      const outcome = await undoUnit(options, context);
-      // Whatever the unit left is gone: the next provision must run it again.
-      forgetUnit(context.root, options.mode, options.unit, { undone: true });
-      console.log(`\n${options.unit}: ${outcome}`);
-    }),
-  );
+  return runUnitExecutor(context, options.mode, options.unit, async () => {
+    const outcome = await undoUnit(options, context);
+    // Whatever the unit left is gone: the next provision must run it again.
+    forgetUnit(context.root, options.mode, options.unit, { undone: true });
+    console.log(`\n${options.unit}: ${outcome}`);
+  });
 }

@@ -4,8 +4,7 @@ import { codeOf } from '../../steps/kinds';
 import { forgetUnit, recordUnit } from '../../unit-record';
 import type { Mode } from '../../mode';
 import { awsPreflight } from '../../terraform/preflight';
-import { withUnitLock } from '../../unit-lock';
-import { runExecutor } from '../run-executor';
+import { runUnitExecutor } from '../run-executor';
 import { unitContext } from '../unit-context';
 
 /** Every effect unit's code, loaded with this executor. */
@@ -17,19 +16,16 @@ export interface EffectExecutorOptions {
 }
 
 export default async function effectExecutor(options: EffectExecutorOptions, context: ExecutorContext) {
-  // One run at a time per unit: a second provision refuses at once, naming the first.
-  return runExecutor(() =>
-    withUnitLock(context.root, options.mode, options.unit, async () => {
-      const { effectContext, root } = unitContext(options.unit, options.mode, context);
-      const effect = EFFECTS[options.unit];
-      const { account } = options.mode === 'live' ? await awsPreflight(`run ${options.unit}`, effectContext.region) : {};
-      forgetUnit(root, options.mode, options.unit);
-      const result = options.mode === 'live' ? await effect.apply(effectContext) : effect.rehearse(effectContext);
-      const inAccount = account ? { account: { id: account, region: effectContext.region } } : {};
-      const done = result.pending.length ? undefined : { ...inAccount, ...effect.stateParts?.(effectContext) };
-      const factsFile = await recordUnit(root, options.mode, options.unit, result.facts, done);
-      if (!done) console.log(`\nNot done yet; the next provision runs ${options.unit} again:\n${result.pending.map((p) => `  - ${p}`).join('\n')}`);
-      console.log(`\n${formatFacts(result.facts)}\n\nFacts${options.mode === 'rehearse' ? ' (mock values)' : ''}: ${factsFile}`);
-    }),
-  );
+  return runUnitExecutor(context, options.mode, options.unit, async () => {
+    const { effectContext, root } = unitContext(options.unit, options.mode, context);
+    const effect = EFFECTS[options.unit];
+    const { account } = options.mode === 'live' ? await awsPreflight(`run ${options.unit}`, effectContext.region) : {};
+    forgetUnit(root, options.mode, options.unit);
+    const result = options.mode === 'live' ? await effect.apply(effectContext) : effect.rehearse(effectContext);
+    const inAccount = account ? { account: { id: account, region: effectContext.region } } : {};
+    const done = result.pending.length ? undefined : { ...inAccount, ...effect.stateParts?.(effectContext) };
+    const factsFile = await recordUnit(root, options.mode, options.unit, result.facts, done);
+    if (!done) console.log(`\nNot done yet; the next provision runs ${options.unit} again:\n${result.pending.map((p) => `  - ${p}`).join('\n')}`);
+    console.log(`\n${formatFacts(result.facts)}\n\nFacts${options.mode === 'rehearse' ? ' (mock values)' : ''}: ${factsFile}`);
+  });
 }

@@ -27,6 +27,7 @@ import { readFacts, stringFact } from '../../facts';
 import type { Effect, EffectContext } from '../kinds';
 import { artifactKey, artifactsDir, componentDir, recipeForBucket } from './custom-components';
 import type { CoreComponentsFacts, CustomComponentFact } from './facts';
+import { s3Client, s3Sdk } from '../s3-client';
 import { greengrassClient, MAX_ATTEMPTS } from './greengrass-client';
 
 const UNIT = 'core-components';
@@ -37,9 +38,6 @@ const SHA256_METADATA = 'sha256';
 /** How long a new component version may take to become deployable (Greengrass computes its artifacts' digests first). */
 export const WAIT_FOR_DEPLOYABLE = { attempts: 60, intervalMs: 2_000 };
 
-/** Loaded when needed: the S3 client takes a while to load, and the effect executor loads every effect's code. */
-const s3Sdk = () => import('@aws-sdk/client-s3');
-const s3Client = async (region: string): Promise<S3Client> => new (await s3Sdk()).S3Client({ region, maxAttempts: MAX_ATTEMPTS });
 
 interface Artifact {
   file: string;
@@ -242,7 +240,7 @@ const coreComponents: Effect = {
     const client = greengrassClient(ctx.region);
     const prepared = components.map((component) => prepare(ctx, component, bucket));
     const existing = await existingVersions(client, ctx, prepared);
-    const s3 = await s3Client(ctx.region);
+    const s3 = await s3Client(ctx.region, MAX_ATTEMPTS);
     for (const p of prepared) {
       await publish(ctx, client, s3, bucket, p, Boolean(existing.get(p.arn)));
       facts.components[p.component.name] = fact(p);
@@ -278,7 +276,7 @@ const coreComponents: Effect = {
     if (!names.length) return;
     const client = greengrassClient(ctx.region);
     const bucket = ctx.facts['core-account']?.component_bucket_name as string | undefined;
-    const s3 = bucket ? await s3Client(ctx.region) : undefined;
+    const s3 = bucket ? await s3Client(ctx.region, MAX_ATTEMPTS) : undefined;
     for (const name of names) {
       for (const { version, arn } of await versionsOf(client, componentArn(ctx, name))) {
         const tags = (await describeVersion(client, arn))?.tags ?? {};

@@ -5,6 +5,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { EffectContext } from '../kinds';
 import type { WorkflowFacts } from './facts';
+import { s3Client as newS3Client, s3Sdk } from '../s3-client';
 
 /** The SDK's standard retry mode backs off on throttling; eight attempts ride out a long burst. */
 export const MAX_ATTEMPTS = 8;
@@ -23,9 +24,8 @@ export interface ResultMarker {
   unnumbered?: boolean;
 }
 
-// The S3 SDK loads when a call needs it: the effects' tasks that load this module need not pay for it.
-export const s3Sdk = () => import('@aws-sdk/client-s3');
-export const s3Client = async (region: string) => new (await s3Sdk()).S3Client({ region, maxAttempts: MAX_ATTEMPTS });
+export { s3Sdk };
+export const s3Client = (region: string) => newS3Client(region, MAX_ATTEMPTS);
 
 export const workflowFacts = (ctx: EffectContext) => ctx.facts['workflow'] as WorkflowFacts;
 
