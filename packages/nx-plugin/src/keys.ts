@@ -1,8 +1,9 @@
 // Device private keys: made on this machine, kept 0600 in a git-ignored folder, never printed,
 // never a declared Nx output, never in Terraform. Only the certificate request leaves.
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPair } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import forge from 'node-forge';
 import { writeFileAtomic } from './fs-atomic';
 import { paths } from './paths';
@@ -21,8 +22,9 @@ export function deviceKeyFiles(workspaceRoot: string, mode: Mode, name: string):
   return { keyFile: join(dir, 'private.pem.key'), csrFile: join(dir, 'certificate-request.pem') };
 }
 
-function createKey(commonName: string): { keyPem: string; csrPem: string } {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', {
+// Off the main thread: the key is made while Terraform initializes.
+async function createKey(commonName: string): Promise<{ keyPem: string; csrPem: string }> {
+  const { privateKey, publicKey } = await promisify(generateKeyPair)('rsa', {
     modulusLength: 2048,
     privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
     publicKeyEncoding: { type: 'spki', format: 'pem' },
@@ -35,10 +37,10 @@ function createKey(commonName: string): { keyPem: string; csrPem: string } {
 }
 
 /** The device's key and certificate request, made now if this machine has none yet. */
-export function ensureDeviceKey(workspaceRoot: string, mode: Mode, name: string, commonName: string): DeviceKey {
+export async function ensureDeviceKey(workspaceRoot: string, mode: Mode, name: string, commonName: string): Promise<DeviceKey> {
   const files = deviceKeyFiles(workspaceRoot, mode, name);
   if (!existsSync(files.keyFile) || !existsSync(files.csrFile)) {
-    const { keyPem, csrPem } = createKey(commonName);
+    const { keyPem, csrPem } = await createKey(commonName);
     mkdirSync(join(files.keyFile, '..'), { recursive: true, mode: 0o700 });
     chmodSync(join(files.keyFile, '..'), 0o700);
     writeFileAtomic(files.keyFile, keyPem, 0o600);

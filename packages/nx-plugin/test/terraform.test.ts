@@ -15,7 +15,7 @@ import { preflight } from '../src/terraform/preflight';
 import { MOCK_ACCOUNT, mockId } from '../src/terraform/rehearsal';
 import { ApplyResult, applyStack, REHEARSAL_ENV, StackRun } from '../src/terraform/stack-run';
 import { SynthesizedStack } from '../src/terraform/synthesized-stack';
-import { resolveTerraformCli, runTerraform, TerraformError, terraformEnv } from '../src/terraform/terraform-cli';
+import { captureTerraform, parseMessage, resolveTerraformCli, runTerraform, TerraformError, terraformEnv } from '../src/terraform/terraform-cli';
 
 // Each block's setup applies stacks with Terraform: minutes under load, not seconds.
 jest.setTimeout(180_000);
@@ -81,6 +81,30 @@ describe('the network stack under Terraform', () => {
     expect(facts).toMatchObject({ unit: 'network', mode: 'rehearse', rehearsal: true, values: result.values });
     const recorded = JSON.parse(readFileSync(join(root, paths.rehearsalStateFile('network')), 'utf8'));
     expect(recorded.resources).toEqual(result.resources);
+  });
+
+  it("reads terraform test's -verbose state line without the provider schemas it carries", async () => {
+    const dir = join(root, paths.workDir('rehearse', 'network'));
+    const lines = (await captureTerraform(resolveTerraformCli({}), ['test', '-json', '-verbose'], { cwd: dir, env: terraformEnv(REHEARSAL_ENV) })).split('\n');
+    const stateLine = lines.find((line) => line.includes('"type":"test_state"'))!;
+    expect(stateLine.length).toBeGreaterThan(1_000_000);
+    const { provider_schemas, provider_format_version, ...state } = JSON.parse(stateLine).test_state;
+    expect(Object.keys(provider_schemas)).toEqual(['registry.terraform.io/hashicorp/aws']);
+    const message = parseMessage(stateLine);
+    expect(message.type).toBe('test_state');
+    expect(message.test_state).toEqual(state);
+    expect(provider_format_version).toBeDefined();
+  });
+
+  it('parses a line whole when what looks like the schemas key is a value of its own', () => {
+    const lookalike = { provider_format_version: '1.0', provider_schemas: { padding: 'x'.repeat(200_000) } };
+    const line = JSON.stringify({ '@message': 'state', test_state: { outputs: { odd: { value: lookalike } } }, type: 'test_state' });
+    expect(parseMessage(line)).toEqual(JSON.parse(line));
+  });
+
+  it("runs Terraform with Go's collector at a lower CPU cost, unless the environment chooses", () => {
+    expect(terraformEnv({}, {}).GOGC).toBe('400');
+    expect(terraformEnv({}, { GOGC: '100' }).GOGC).toBe('100');
   });
 
   /** Applies a copy of the network stack changed by `breakIt`; gives back the failure. */

@@ -64,20 +64,35 @@ export function certifiedDevices(stack: SynthesizedStack): Record<string, string
 }
 
 /** The keys of the devices the stack certifies, made now where this machine has none yet. */
-function deviceKeys(run: StackRun): Record<string, DeviceKey> {
-  return Object.fromEntries(
-    Object.entries(certifiedDevices(run.stack)).map(([variable, name]) => [
-      variable,
-      ensureDeviceKey(run.workspaceRoot, run.mode, name, name),
-    ]),
-  );
+async function deviceKeys(run: StackRun): Promise<Record<string, DeviceKey>> {
+  const devices = Object.entries(certifiedDevices(run.stack));
+  const keys = await Promise.all(devices.map(([, name]) => ensureDeviceKey(run.workspaceRoot, run.mode, name, name)));
+  return Object.fromEntries(devices.map(([variable], i) => [variable, keys[i]]));
 }
 
-/** Lays out the stack's Terraform working directory; returns its absolute path and the device keys it uses. */
-function prepareWorkDir(run: StackRun): { dir: string; keys: DeviceKey[] } {
+/** A stack's Terraform working directory, laid out and initialized, and the keys of the devices it certifies. */
+export interface PreparedStack {
+  dir: string;
+  keys: Record<string, DeviceKey>;
+}
+
+/**
+ * Lays out the stack's working directory, then runs `terraform init` while it makes the device keys
+ * this machine lacks. Nothing here changes the world, so a rehearsal does it while the preflight runs.
+ */
+export async function prepareStack(run: StackRun): Promise<PreparedStack> {
   const dir = join(run.workspaceRoot, paths.workDir(run.mode, run.stack.name));
   writeFileAtomic(join(dir, 'main.tf.json'), readFileSync(run.stack.file, 'utf8'));
-  const keys = deviceKeys(run);
+  if (run.mode === 'rehearse') {
+    writeJson(join(dir, REHEARSAL_OVERRIDE_FILE), rehearsalOverride(run.stack));
+    writeJson(join(dir, REHEARSAL_TEST_FILE), rehearsalTestFile(run.stack, run.stack.outputNames()));
+  }
+  const [keys] = await Promise.all([deviceKeys(run), terraformIn(run, dir).init()]);
+  return { dir, keys };
+}
+
+/** The stack's variables: the facts it reads, its devices' certificate requests, and the account. */
+function writeVariables(run: StackRun, { dir, keys }: PreparedStack): void {
   const variables = {
     ...factsAsVariables(run.workspaceRoot, run.mode, run.readsFactsOf, run.stack.variableNames()),
     ...Object.fromEntries(Object.entries(keys).map(([variable, key]) => [variable, key.csrPem])),
@@ -85,11 +100,6 @@ function prepareWorkDir(run: StackRun): { dir: string; keys: DeviceKey[] } {
   };
   if (Object.keys(variables).length) writeJson(join(dir, FACT_VARIABLES_FILE), variables);
   else rmSync(join(dir, FACT_VARIABLES_FILE), { force: true });
-  if (run.mode === 'rehearse') {
-    writeJson(join(dir, REHEARSAL_OVERRIDE_FILE), rehearsalOverride(run.stack));
-    writeJson(join(dir, REHEARSAL_TEST_FILE), rehearsalTestFile(run.stack, run.stack.outputNames()));
-  }
-  return { dir, keys: Object.values(keys) };
 }
 
 /** What the stack's world is: its state, the device keys behind its certificates, and (live) the account. */
@@ -126,8 +136,7 @@ function lastLineMatching(output: string, pattern: RegExp): string {
 }
 
 async function applyLive(run: StackRun, dir: string): Promise<Omit<ApplyResult, 'factsFile'>> {
-  const { tf, init, env } = terraformIn(run, dir);
-  await init();
+  const { tf, env } = terraformIn(run, dir);
   // plan validates the configuration first; apply then does exactly the plan the person saw.
   await tf(['plan', '-input=false', `-out=${PLAN_FILE}`]);
   try {
@@ -144,8 +153,7 @@ async function applyLive(run: StackRun, dir: string): Promise<Omit<ApplyResult, 
 }
 
 async function applyRehearsal(run: StackRun, dir: string): Promise<Omit<ApplyResult, 'factsFile'>> {
-  const { tf, init } = terraformIn(run, dir);
-  await init();
+  const { tf } = terraformIn(run, dir);
   // `terraform test` validates, plans and mock-applies in one start of the provider: a separate
   // validate or plan would prove nothing it does not (docs/decisions.md, "Rehearsal").
   const collector = rehearsalCollector(run.print);
@@ -156,11 +164,12 @@ async function applyRehearsal(run: StackRun, dir: string): Promise<Omit<ApplyRes
 }
 
 /** Applies the stack (or rehearses it), then hands on its facts. */
-export async function applyStack(run: StackRun): Promise<ApplyResult> {
+export async function applyStack(run: StackRun, prepared?: PreparedStack): Promise<ApplyResult> {
+  const stack = prepared ?? (await prepareStack(run));
   forgetUnit(run.workspaceRoot, run.mode, run.stack.name);
-  const { dir, keys } = prepareWorkDir(run);
-  const result = run.mode === 'live' ? await applyLive(run, dir) : await applyRehearsal(run, dir);
-  const factsFile = await recordUnit(run.workspaceRoot, run.mode, run.stack.name, result.values, stateParts(run, keys));
+  writeVariables(run, stack);
+  const result = run.mode === 'live' ? await applyLive(run, stack.dir) : await applyRehearsal(run, stack.dir);
+  const factsFile = await recordUnit(run.workspaceRoot, run.mode, run.stack.name, result.values, stateParts(run, Object.values(stack.keys)));
   return { ...result, factsFile };
 }
 
@@ -185,11 +194,11 @@ export async function destroyStack(run: StackRun): Promise<string> {
       ? `Rehearsal: a live destroy would remove ${removed.length} resources: ${removed.join(', ')}.${keptNote(retained)}`
       : 'Rehearsal: nothing was rehearsed for this stack, so there is nothing to destroy.';
   }
-  const { dir } = prepareWorkDir(run);
-  const { tf, init, env } = terraformIn(run, dir);
-  await init();
+  const stack = await prepareStack(run);
+  writeVariables(run, stack);
+  const { tf, env } = terraformIn(run, stack.dir);
   // No state yet is an empty state here.
-  const inState = (await captureTerraform(run.cli, ['state', 'list'], { cwd: dir, env }).catch(() => '')).split('\n');
+  const inState = (await captureTerraform(run.cli, ['state', 'list'], { cwd: stack.dir, env }).catch(() => '')).split('\n');
   const kept = retained.filter((address) => inState.includes(address));
   if (kept.length) await tf(['state', 'rm', ...kept]);
   const { output } = await tf(['destroy', '-auto-approve', '-input=false']);

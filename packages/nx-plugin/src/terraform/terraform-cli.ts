@@ -64,6 +64,29 @@ export interface TerraformMessage {
 
 const KEEP_OUTPUT_CHARS = 64_000;
 
+// With -verbose, `terraform test -json` writes the run's state followed by every schema of every
+// provider it uses: about 13 MB for the AWS provider, on one line.
+const PROVIDER_SCHEMAS = /,"provider_format_version":"[^"]*","provider_schemas":/;
+
+/**
+ * One `-json` line of Terraform's, without the provider schemas, which nothing here reads and which
+ * would take most of the time of parsing it. A quote that follows a comma is never inside a string
+ * (a JSON string escapes its quotes), so the match is the key itself; if anything else matched,
+ * the cut object does not parse and the whole line is parsed instead.
+ */
+export function parseMessage(line: string): TerraformMessage {
+  const cut = line.length > 100_000 ? PROVIDER_SCHEMAS.exec(line) : null;
+  if (cut) {
+    const type = /"type":"([a-z_]+)"\}$/.exec(line)?.[1];
+    try {
+      return { ...JSON.parse(line.slice(0, cut.index) + '}}'), ...(type && { type }) } as TerraformMessage;
+    } catch {
+      // not the key: parse it all
+    }
+  }
+  return JSON.parse(line) as TerraformMessage;
+}
+
 /** Runs one Terraform command, streaming its output as it comes; resolves with its exit code and output tail. */
 export function runTerraform(cli: TerraformCli, args: string[], options: RunOptions): Promise<{ exitCode: number; output: string }> {
   const command = `${cli.binary} ${args.join(' ')}`;
@@ -75,7 +98,7 @@ export function runTerraform(cli: TerraformCli, args: string[], options: RunOpti
     };
     createInterface({ input: child.stdout }).on('line', (line) => {
       if (options.onMessage && line.startsWith('{')) {
-        const message = JSON.parse(line) as TerraformMessage;
+        const message = parseMessage(line);
         options.onMessage(message);
         const detail = (message.diagnostic as { detail?: string } | undefined)?.detail;
         keep(`${message['@message']}${detail ? `\n  ${detail}` : ''}\n`);
@@ -98,9 +121,17 @@ export function runTerraform(cli: TerraformCli, args: string[], options: RunOpti
   });
 }
 
+/**
+ * Go's garbage collector target for Terraform and its providers, unless the environment sets one.
+ * Each start of the AWS provider builds its whole schema (about 1,500 resource types) and then
+ * exits: at Go's default (100) most of that CPU is collection. At 400 a rehearsal's Terraform takes
+ * about a quarter less CPU, for some 40 MB more at peak per process (docs/performance.md).
+ */
+export const TERRAFORM_GOGC = '400';
+
 /** The environment every Terraform command runs with: no prompts, no update checks. */
 export function terraformEnv(extra: NodeJS.ProcessEnv = {}, base = process.env): NodeJS.ProcessEnv {
-  return { ...base, TF_IN_AUTOMATION: '1', TF_INPUT: '0', CHECKPOINT_DISABLE: '1', ...extra };
+  return { GOGC: TERRAFORM_GOGC, ...base, TF_IN_AUTOMATION: '1', TF_INPUT: '0', CHECKPOINT_DISABLE: '1', ...extra };
 }
 
 /** Runs one Terraform command without printing anything, for output meant for the program (`output -json`). */
