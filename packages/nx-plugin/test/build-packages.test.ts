@@ -88,13 +88,13 @@ describe('the packages as published (tools/build-packages.mjs)', () => {
     expect(result).toMatchObject({ transpilers: [], ts: false });
   });
 
-  it('loads the EC2 and S3 SDKs only when an effect calls them, not with the effect executor', () => {
+  it('loads an AWS SDK client only when an effect calls it, not with the effect executor', () => {
     const script = `
       require('@pushbutton/nx-plugin/src/executors/effect/executor.js');
-      console.log(JSON.stringify(Object.keys(require.cache).filter((f) => /@aws-sdk\\/client-(ec2|s3|iot)\\//.test(f))));`;
+      console.log(JSON.stringify(Object.keys(require.cache).filter((f) => /@aws-sdk\\/client-|steps\\/core\\/core-deploy\\.js/.test(f))));`;
     const loaded: string[] = JSON.parse(runBuilt(script));
-    expect(loaded.some((file) => file.includes('@aws-sdk/client-iot/')), 'the IoT SDK, which the core effects use').toBe(true);
-    expect(loaded.filter((file) => /client-(ec2|s3)\//.test(file))).toEqual([]);
+    expect(loaded.some((file) => file.endsWith('core-deploy.js')), "the effects' code, which calls Greengrass").toBe(true);
+    expect(loaded.filter((file) => file.includes('@aws-sdk/client-'))).toEqual([]);
   });
 
   it('checks config with the validators compiled at build time: the same settings and errors, no compiling', () => {

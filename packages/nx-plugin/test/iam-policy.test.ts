@@ -147,15 +147,22 @@ describe('AWS SDK calls', () => {
     const sending = files.filter((file) => /\bnew\s+(?:[\w$]+\.)?[A-Z]\w*Command\s*\(|\b(?:paginate|waitUntil)[A-Z]/.test(readFileSync(file, 'utf8')));
     expect(sending.map((file) => file.slice(PLUGIN.length + 1)).filter((file) => !scanned.has(file))).toEqual([]);
 
-    // Every command, paginator and waiter a module imports from a client (not as a type only) is a call found in it.
+    // Every command, paginator and waiter a module takes from a client (imported, not as a type only, or
+    // destructured from the client it loads when a call needs it: `const { X } = await greengrassSdk()`)
+    // is a call found in it.
     const found = new Set(everyCall.map((call) => `${call.clientPackage} ${call.name}`));
-    const imported = files.flatMap((file) =>
-      [...readFileSync(file, 'utf8').matchAll(/import\s*\{([^}]*)\}\s*from\s*'(@aws-sdk\/client-[\w-]+)'/g)].flatMap(([, names, client]) =>
-        names.split(',').map((name) => name.trim()).flatMap((name) => {
-          const call = /^(?:([A-Z]\w*)Command|paginate([A-Z]\w*)|waitUntil([A-Z]\w*))$/.exec(name);
-          return call ? [`${client} ${call[1] ?? call[2] ?? call[3]}`] : [];
-        }),
-      ),
+    const texts = files.map((file) => readFileSync(file, 'utf8'));
+    const lazyClients = new Map(texts.flatMap((text) => [...text.matchAll(/(\w+Sdk)\s*=\s*\(\)\s*=>\s*import\('(@aws-sdk\/client-[\w-]+)'\)/g)].map(([, sdk, client]) => [sdk, client])));
+    expect([...lazyClients.keys()].sort()).toEqual(['batchSdk', 'ec2Sdk', 'greengrassSdk', 'iotSdk', 'logsSdk', 's3Sdk']);
+    const taken = texts.flatMap((text) => [
+      ...[...text.matchAll(/import\s*\{([^}]*)\}\s*from\s*'(@aws-sdk\/client-[\w-]+)'/g)].map(([, names, client]) => ({ names, client })),
+      ...[...text.matchAll(/const\s*\{([^}]*)\}\s*=\s*await\s+(\w+Sdk)\(\)/g)].map(([, names, sdk]) => ({ names, client: lazyClients.get(sdk) })),
+    ]);
+    const imported = taken.flatMap(({ names, client }) =>
+      names.split(',').map((name) => name.trim()).flatMap((name) => {
+        const call = /^(?:([A-Z]\w*)Command|paginate([A-Z]\w*)|waitUntil([A-Z]\w*))$/.exec(name);
+        return call ? [`${client} ${call[1] ?? call[2] ?? call[3]}`] : [];
+      }),
     );
     expect(imported.length).toBeGreaterThan(10);
     expect(imported.filter((call) => !found.has(call))).toEqual([]);

@@ -1,6 +1,9 @@
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type { ExecutorContext } from '@nx/devkit';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import applyExecutor from '../src/executors/apply/executor';
+import { paths } from '../src/paths';
 import { preflight } from '../src/terraform/preflight';
 import { SynthesizedStack } from '../src/terraform/synthesized-stack';
 import { resolveTerraformCli } from '../src/terraform/terraform-cli';
@@ -73,5 +76,31 @@ describe('preflight says exactly what is missing before anything runs', () => {
     const cli = resolveTerraformCli({ terraformBinary: join(dir, 'no-terraform'), pluginDir: join(dir, 'no-mirror') }, {});
     const failure = (await preflight('apply the network stack', 'live', cli, stack, 'us-west-2').catch((e: Error) => e)) as Error;
     expect(failure.message.split('\n').filter((line) => line.startsWith('  - '))).toHaveLength(3);
+  });
+});
+
+describe('the apply executor, whose rehearsal initializes Terraform while the preflight runs', () => {
+  it("says the preflight's problem, not init's, and keeps the facts of the last apply", async () => {
+    const root = mkdtempSync(join(dir, 'workspace-'));
+    const write = (file: string, text: string) => {
+      mkdirSync(dirname(join(root, file)), { recursive: true });
+      writeFileSync(join(root, file), text);
+    };
+    write(paths.synthesizedFile('network'), JSON.stringify(stack.json));
+    const facts = JSON.stringify({ unit: 'network', mode: 'rehearse', values: { vpc_id: 'vpc-0123456789abcdef0' } });
+    write(paths.factsFile('rehearse', 'network'), facts);
+    const errors: string[] = [];
+    const error = jest.spyOn(console, 'error').mockImplementation((text: string) => errors.push(text));
+    const log = jest.spyOn(console, 'log').mockImplementation(() => {});
+    try {
+      const options = { stack: 'network', mode: 'rehearse' as const, terraformBinary: join(dir, 'no-terraform') };
+      await expect(applyExecutor(options, { root } as ExecutorContext)).resolves.toEqual({ success: false });
+    } finally {
+      error.mockRestore();
+      log.mockRestore();
+    }
+    expect(errors.join('\n')).toContain('Cannot rehearse the network stack; nothing was changed:\n  - Terraform: `');
+    expect(errors.join('\n')).not.toContain('was not found on PATH');
+    expect(readFileSync(join(root, paths.factsFile('rehearse', 'network')), 'utf8')).toBe(facts);
   });
 });

@@ -1,17 +1,13 @@
 // core-account-link: what the account needs before any core device connects, done with the
 // SDK because the AWS provider has no resource for it: the Greengrass service role associated
 // with the account (account-wide, one per region), and the account's IoT endpoints.
-import {
-  AssociateServiceRoleToAccountCommand,
-  DisassociateServiceRoleFromAccountCommand,
-  GetServiceRoleForAccountCommand,
-  GreengrassV2Client,
-  GreengrassV2ServiceException,
-} from '@aws-sdk/client-greengrassv2';
-import { DescribeEndpointCommand, IoTClient } from '@aws-sdk/client-iot';
+import type { GreengrassV2Client, GreengrassV2ServiceException } from '@aws-sdk/client-greengrassv2';
+import type { IoTClient } from '@aws-sdk/client-iot';
 import type { Effect, EffectContext } from '../kinds';
 import type { AccountLinkFacts, CoreAccountFacts } from './facts';
-import { greengrassClient, MAX_ATTEMPTS } from './greengrass-client';
+import { greengrassClient, greengrassSdk, MAX_ATTEMPTS } from './greengrass-client';
+
+const iotSdk = () => import('@aws-sdk/client-iot');
 
 type EndpointType = 'iot:Data-ATS' | 'iot:CredentialProvider';
 
@@ -25,19 +21,20 @@ const coreAccountFacts = (ctx: EffectContext) => ctx.facts['core-account'] as Co
  */
 const NO_SERVICE_ROLE = /You need to attach an IAM role to this AWS account/;
 
-function isNoServiceRoleAnswer(error: unknown): boolean {
-  if (!(error instanceof GreengrassV2ServiceException)) return false;
+function isNoServiceRoleAnswer(error: unknown, ServiceException: typeof GreengrassV2ServiceException): boolean {
+  if (!(error instanceof ServiceException)) return false;
   const status = error.$metadata.httpStatusCode ?? 0;
   return (status === 404 || status >= 500) && NO_SERVICE_ROLE.test(error.message);
 }
 
 /** The role associated with Greengrass in this account and region, if any. */
 async function associatedServiceRole(client: GreengrassV2Client): Promise<string | undefined> {
+  const { GetServiceRoleForAccountCommand, GreengrassV2ServiceException } = await greengrassSdk();
   try {
     const { roleArn } = await client.send(new GetServiceRoleForAccountCommand({}));
     return roleArn || undefined;
   } catch (error) {
-    if (isNoServiceRoleAnswer(error)) return undefined;
+    if (isNoServiceRoleAnswer(error, GreengrassV2ServiceException)) return undefined;
     throw error;
   }
 }
@@ -57,12 +54,14 @@ async function linkServiceRole(client: GreengrassV2Client, ctx: EffectContext, o
     );
     return associated;
   }
+  const { AssociateServiceRoleToAccountCommand } = await greengrassSdk();
   await client.send(new AssociateServiceRoleToAccountCommand({ roleArn: ours }));
   ctx.print(`Associated Greengrass service role ${ours} with the account in ${ctx.region}.`);
   return ours;
 }
 
 async function iotEndpoint(client: IoTClient, endpointType: EndpointType): Promise<string> {
+  const { DescribeEndpointCommand } = await iotSdk();
   const { endpointAddress } = await client.send(new DescribeEndpointCommand({ endpointType }));
   if (!endpointAddress) throw new Error(`AWS IoT returned no ${endpointType} endpoint.`);
   return endpointAddress;
@@ -71,8 +70,8 @@ async function iotEndpoint(client: IoTClient, endpointType: EndpointType): Promi
 const coreAccountLink: Effect = {
   async apply(ctx) {
     const ours = coreAccountFacts(ctx).service_role_arn;
-    const serviceRole = await linkServiceRole(greengrassClient(ctx.region), ctx, ours);
-    const iot = new IoTClient({ region: ctx.region, maxAttempts: MAX_ATTEMPTS });
+    const serviceRole = await linkServiceRole(await greengrassClient(ctx.region), ctx, ours);
+    const iot = new (await iotSdk()).IoTClient({ region: ctx.region, maxAttempts: MAX_ATTEMPTS });
     const facts: AccountLinkFacts = {
       iot_data_endpoint: await iotEndpoint(iot, 'iot:Data-ATS'),
       iot_credential_endpoint: await iotEndpoint(iot, 'iot:CredentialProvider'),
@@ -97,12 +96,13 @@ const coreAccountLink: Effect = {
 
   async destroy(ctx) {
     const ours = coreAccountFacts(ctx).service_role_arn;
-    const client = greengrassClient(ctx.region);
+    const client = await greengrassClient(ctx.region);
     const associated = await associatedServiceRole(client);
     if (associated !== ours) {
       ctx.print(`Greengrass service role ${ours} is not associated with the account in ${ctx.region}: nothing to disassociate.`);
       return;
     }
+    const { DisassociateServiceRoleFromAccountCommand } = await greengrassSdk();
     await client.send(new DisassociateServiceRoleFromAccountCommand({}));
     ctx.print(`Disassociated Greengrass service role ${ours} from the account in ${ctx.region}.`);
   },

@@ -9,15 +9,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  CreateComponentVersionCommand,
-  DeleteComponentCommand,
-  DescribeComponentCommand,
-  DescribeComponentResponse,
-  GreengrassV2Client,
-  paginateListComponentVersions,
-  ResourceNotFoundException,
-} from '@aws-sdk/client-greengrassv2';
+import type { DescribeComponentResponse, GreengrassV2Client } from '@aws-sdk/client-greengrassv2';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { CustomComponent } from '@pushbutton/stacks/src/core/settings';
 import { projectTags } from '@pushbutton/stacks/src/settings';
@@ -28,7 +20,7 @@ import type { Effect, EffectContext } from '../kinds';
 import { artifactKey, artifactsDir, componentDir, recipeForBucket } from './custom-components';
 import type { CoreComponentsFacts, CustomComponentFact } from './facts';
 import { s3Client, s3Sdk } from '../s3-client';
-import { greengrassClient, MAX_ATTEMPTS } from './greengrass-client';
+import { greengrassClient, greengrassSdk, MAX_ATTEMPTS } from './greengrass-client';
 
 const UNIT = 'core-components';
 /** The tag holding the hash of a component version's recipe and artifacts, to tell whether it is what the workspace holds. */
@@ -90,6 +82,7 @@ function prepare(ctx: EffectContext, component: CustomComponent, bucket: string)
 }
 
 async function describeVersion(client: GreengrassV2Client, arn: string): Promise<DescribeComponentResponse | undefined> {
+  const { DescribeComponentCommand, ResourceNotFoundException } = await greengrassSdk();
   try {
     return await client.send(new DescribeComponentCommand({ arn }));
   } catch (error) {
@@ -185,6 +178,7 @@ async function deleteObjects(s3: S3Client, bucket: string, prefix: string): Prom
 
 /** The versions of a component in Greengrass; none if it has none. */
 async function versionsOf(client: GreengrassV2Client, arn: string): Promise<{ version: string; arn: string }[]> {
+  const { paginateListComponentVersions, ResourceNotFoundException } = await greengrassSdk();
   const versions: { version: string; arn: string }[] = [];
   try {
     for await (const page of paginateListComponentVersions({ client }, { arn })) {
@@ -219,6 +213,7 @@ async function publish(ctx: EffectContext, client: GreengrassV2Client, s3: S3Cli
     return;
   }
   const tags = { ...projectTags(ctx.settings.project), [CONTENT_TAG]: p.hash };
+  const { CreateComponentVersionCommand } = await greengrassSdk();
   await client.send(new CreateComponentVersionCommand({ inlineRecipe: Buffer.from(p.inlineRecipe), tags }));
   await untilDeployable(client, p);
   ctx.print(`Created component ${name} ${version} (${p.arn}).`);
@@ -237,7 +232,7 @@ const coreComponents: Effect = {
     const components = configuredComponents(ctx);
     if (!components.length) return { facts, pending: [] };
     const bucket = componentBucket(ctx);
-    const client = greengrassClient(ctx.region);
+    const client = await greengrassClient(ctx.region);
     const prepared = components.map((component) => prepare(ctx, component, bucket));
     const existing = await existingVersions(client, ctx, prepared);
     const s3 = await s3Client(ctx.region, MAX_ATTEMPTS);
@@ -274,7 +269,8 @@ const coreComponents: Effect = {
     const ran = readFacts(ctx.workspaceRoot, ctx.mode, UNIT)?.values as CoreComponentsFacts | undefined;
     const names = [...new Set([...customComponents(ctx).map((c) => c.name), ...Object.keys(ran?.components ?? {})])];
     if (!names.length) return;
-    const client = greengrassClient(ctx.region);
+    const { DeleteComponentCommand, ResourceNotFoundException } = await greengrassSdk();
+    const client = await greengrassClient(ctx.region);
     const bucket = ctx.facts['core-account']?.component_bucket_name as string | undefined;
     const s3 = bucket ? await s3Client(ctx.region, MAX_ATTEMPTS) : undefined;
     for (const name of names) {

@@ -2,23 +2,7 @@
 // and one Greengrass deployment of the configured components, with the client device auth
 // component's device group. The AWS provider has no resource for either.
 import { createHash } from 'node:crypto';
-import {
-  BatchAssociateClientDeviceWithCoreDeviceCommand,
-  BatchDisassociateClientDeviceFromCoreDeviceCommand,
-  CancelDeploymentCommand,
-  ComponentDeploymentSpecification,
-  CreateDeploymentCommand,
-  DeleteCoreDeviceCommand,
-  DeleteDeploymentCommand,
-  GetDeploymentCommand,
-  GetDeploymentResponse,
-  GreengrassV2Client,
-  ListDeploymentsCommand,
-  paginateListClientDevicesAssociatedWithCoreDevice,
-  paginateListEffectiveDeployments,
-  paginateListInstalledComponents,
-  ResourceNotFoundException,
-} from '@aws-sdk/client-greengrassv2';
+import type { ComponentDeploymentSpecification, GetDeploymentResponse, GreengrassV2Client } from '@aws-sdk/client-greengrassv2';
 import type { ProjectSettings } from '@pushbutton/stacks';
 import type { CertifiedThing, ClientDevice, CoreSettings } from '@pushbutton/stacks/src/core/settings';
 import { projectTags } from '@pushbutton/stacks/src/settings';
@@ -26,7 +10,7 @@ import stableStringify from 'json-stable-stringify';
 import type { Effect, EffectContext } from '../kinds';
 import type { CoreComponentsFacts, CoreDeployFacts, CoreDeployment, CoreDevicesFacts } from './facts';
 import { LOG_MANAGER } from './config';
-import { findCoreDevice, greengrassClient } from './greengrass-client';
+import { findCoreDevice, greengrassClient, greengrassSdk } from './greengrass-client';
 
 /** The tag holding the hash of the deployment spec Pushbutton made, to tell whether it is still current. */
 export const SPEC_TAG = 'pushbutton:spec';
@@ -150,6 +134,7 @@ function deploymentTags(project: ProjectSettings, hash: string): Record<string, 
 }
 
 async function associatedClients(client: GreengrassV2Client, coreDeviceThingName: string): Promise<string[]> {
+  const { paginateListClientDevicesAssociatedWithCoreDevice } = await greengrassSdk();
   const names: string[] = [];
   for await (const page of paginateListClientDevicesAssociatedWithCoreDevice({ client }, { coreDeviceThingName })) {
     for (const device of page.associatedClientDevices ?? []) if (device.thingName) names.push(device.thingName);
@@ -166,12 +151,14 @@ function failIfAny(action: string, coreThing: string, errors: ErrorEntry[] | und
 }
 
 async function associate(client: GreengrassV2Client, coreDeviceThingName: string, thingNames: string[]): Promise<void> {
+  const { BatchAssociateClientDeviceWithCoreDeviceCommand } = await greengrassSdk();
   const entries = thingNames.map((thingName) => ({ thingName }));
   const { errorEntries } = await client.send(new BatchAssociateClientDeviceWithCoreDeviceCommand({ coreDeviceThingName, entries }));
   failIfAny(`associate client devices with`, coreDeviceThingName, errorEntries);
 }
 
 async function disassociate(client: GreengrassV2Client, coreDeviceThingName: string, thingNames: string[]): Promise<void> {
+  const { BatchDisassociateClientDeviceFromCoreDeviceCommand } = await greengrassSdk();
   const entries = thingNames.map((thingName) => ({ thingName }));
   const { errorEntries } = await client.send(new BatchDisassociateClientDeviceFromCoreDeviceCommand({ coreDeviceThingName, entries }));
   failIfAny(`disassociate client devices from`, coreDeviceThingName, errorEntries);
@@ -188,6 +175,7 @@ async function syncClientAssociations(
   ctx: EffectContext,
   target: CoreTarget,
 ): Promise<AssociationOutcome> {
+  const { ResourceNotFoundException } = await greengrassSdk();
   const wanted = target.clients.map((c) => c.thingName);
   try {
     const current = await associatedClients(client, target.thingName);
@@ -214,6 +202,7 @@ async function syncClientAssociations(
 
 /** The latest deployment to the target, with its tags, if there is one. */
 async function latestDeployment(client: GreengrassV2Client, targetArn: string): Promise<GetDeploymentResponse | undefined> {
+  const { ListDeploymentsCommand, GetDeploymentCommand } = await greengrassSdk();
   const { deployments = [] } = await client.send(new ListDeploymentsCommand({ targetArn, historyFilter: 'LATEST_ONLY' }));
   const deploymentId = deployments[0]?.deploymentId;
   return deploymentId ? client.send(new GetDeploymentCommand({ deploymentId })) : undefined;
@@ -224,6 +213,7 @@ const isCurrent = (deployment: GetDeploymentResponse | undefined, hash: string) 
 
 /** Where a core device is with a deployment, as it reports it (ListEffectiveDeployments). */
 async function executionStatus(client: GreengrassV2Client, coreDeviceThingName: string, deploymentId: string): Promise<string | undefined> {
+  const { paginateListEffectiveDeployments } = await greengrassSdk();
   for await (const page of paginateListEffectiveDeployments({ client }, { coreDeviceThingName })) {
     const ours = page.effectiveDeployments?.find((d) => d.deploymentId === deploymentId);
     if (ours) return ours.coreDeviceExecutionStatus;
@@ -233,6 +223,7 @@ async function executionStatus(client: GreengrassV2Client, coreDeviceThingName: 
 
 /** `name version` of each configured component the core does not run at that version; undefined for a core not registered yet. */
 async function missingComponents(client: GreengrassV2Client, coreDeviceThingName: string, wanted: Record<string, string>): Promise<string[] | undefined> {
+  const { paginateListInstalledComponents, ResourceNotFoundException } = await greengrassSdk();
   const installed = new Map<string, string | undefined>();
   try {
     for await (const page of paginateListInstalledComponents({ client }, { coreDeviceThingName, topologyFilter: 'ROOT' })) {
@@ -278,6 +269,7 @@ async function ensureDeployment(client: GreengrassV2Client, ctx: EffectContext, 
   }
   const tags = deploymentTags(ctx.settings.project, hash);
   // A deployment to a target that has one replaces it as a new revision, which the core applies.
+  const { CreateDeploymentCommand } = await greengrassSdk();
   const { deploymentId } = await client.send(new CreateDeploymentCommand({ ...desired, tags }));
   if (!deploymentId) throw new Error(`Greengrass returned no deployment id for core device ${target.thingName}.`);
   ctx.print(`Created deployment ${deploymentId} to core device ${target.thingName}.`);
@@ -286,6 +278,7 @@ async function ensureDeployment(client: GreengrassV2Client, ctx: EffectContext, 
 
 /** Disassociates every client of ours from the core; a core Greengrass does not know has none. */
 async function removeClientAssociations(client: GreengrassV2Client, ctx: EffectContext, core: CertifiedThing): Promise<void> {
+  const { ResourceNotFoundException } = await greengrassSdk();
   try {
     const ours = (await associatedClients(client, core.thing_name)).filter(madeByPushbutton(ctx.settings.project));
     if (!ours.length) return;
@@ -297,6 +290,7 @@ async function removeClientAssociations(client: GreengrassV2Client, ctx: EffectC
 }
 
 async function ignoringNotFound(call: Promise<unknown>): Promise<void> {
+  const { ResourceNotFoundException } = await greengrassSdk();
   try {
     await call;
   } catch (error) {
@@ -309,6 +303,7 @@ async function removeDeployment(client: GreengrassV2Client, ctx: EffectContext, 
   const latest = await latestDeployment(client, core.thing_arn);
   const deploymentId = latest?.deploymentId;
   if (!deploymentId || !latest.tags?.[SPEC_TAG]) return;
+  const { CancelDeploymentCommand, DeleteDeploymentCommand } = await greengrassSdk();
   if (latest.deploymentStatus === 'ACTIVE') await ignoringNotFound(client.send(new CancelDeploymentCommand({ deploymentId })));
   await ignoringNotFound(client.send(new DeleteDeploymentCommand({ deploymentId })));
   ctx.print(`Deleted deployment ${deploymentId} to core device ${core.thing_name}.`);
@@ -320,6 +315,7 @@ async function removeDeployment(client: GreengrassV2Client, ctx: EffectContext, 
  */
 async function removeCoreDeviceRecord(client: GreengrassV2Client, ctx: EffectContext, core: CertifiedThing): Promise<void> {
   if (!(await findCoreDevice(client, core.thing_name))) return;
+  const { DeleteCoreDeviceCommand } = await greengrassSdk();
   await ignoringNotFound(client.send(new DeleteCoreDeviceCommand({ coreDeviceThingName: core.thing_name })));
   ctx.print(`Deleted the Greengrass core device record of ${core.thing_name}.`);
 }
@@ -340,7 +336,7 @@ function rehearseCore(ctx: EffectContext, target: CoreTarget): CoreDeployment {
 
 const coreDeploy: Effect = {
   async apply(ctx) {
-    const client = greengrassClient(ctx.region);
+    const client = await greengrassClient(ctx.region);
     const facts: CoreDeployFacts = { deployments: {}, client_associations: {} };
     const pending: string[] = [];
     for (const target of coreTargets(ctx)) {
@@ -368,7 +364,7 @@ const coreDeploy: Effect = {
 
   // Works from the core devices that exist (the facts), not the config, which may have dropped some since.
   async destroy(ctx) {
-    const client = greengrassClient(ctx.region);
+    const client = await greengrassClient(ctx.region);
     for (const core of Object.values(coreDevicesFacts(ctx).core_devices)) {
       await removeClientAssociations(client, ctx, core);
       await removeDeployment(client, ctx, core);

@@ -1,17 +1,11 @@
 // core-status: what Greengrass says of each core device now: its health, how our deployment
 // went on it, and the state of every component it runs.
-import {
-  GreengrassV2Client,
-  paginateListCoreDevices,
-  paginateListDeployments,
-  paginateListEffectiveDeployments,
-  paginateListInstalledComponents,
-} from '@aws-sdk/client-greengrassv2';
+import type { GreengrassV2Client } from '@aws-sdk/client-greengrassv2';
 import { isoSeconds, table } from '../../format';
 import type { EffectContext, Command } from '../kinds';
 import { coreDevicesFacts } from './core-deploy';
 import type { CoreDeployFacts, CoreDeployment } from './facts';
-import { findCoreDevice, greengrassClient } from './greengrass-client';
+import { findCoreDevice, greengrassClient, greengrassSdk } from './greengrass-client';
 
 const HEADERS = ['core device', 'status', 'last status update', 'deployment', 'deployment status', 'component'];
 export const NOT_REGISTERED = 'not registered yet: run its installer';
@@ -20,6 +14,7 @@ const coreDeployFacts = (ctx: EffectContext) => ctx.facts['core-deploy'] as Core
 
 /** How our deployment went on the core, as the core reported it. */
 async function deploymentStatus(client: GreengrassV2Client, coreDeviceThingName: string, deploymentId: string): Promise<string> {
+  const { paginateListEffectiveDeployments } = await greengrassSdk();
   for await (const page of paginateListEffectiveDeployments({ client }, { coreDeviceThingName })) {
     const ours = page.effectiveDeployments?.find((d) => d.deploymentId === deploymentId);
     if (ours) return ours.reason ? `${ours.coreDeviceExecutionStatus} (${ours.reason})` : `${ours.coreDeviceExecutionStatus}`;
@@ -29,6 +24,7 @@ async function deploymentStatus(client: GreengrassV2Client, coreDeviceThingName:
 
 /** `name version STATE` of every component on the core, dependencies included. */
 async function installedComponents(client: GreengrassV2Client, coreDeviceThingName: string): Promise<string[]> {
+  const { paginateListInstalledComponents } = await greengrassSdk();
   const components: string[] = [];
   for await (const page of paginateListInstalledComponents({ client }, { coreDeviceThingName, topologyFilter: 'ALL' })) {
     for (const c of page.installedComponents ?? []) components.push(`${c.componentName} ${c.componentVersion} ${c.lifecycleState}`);
@@ -52,7 +48,8 @@ async function coreRows(client: GreengrassV2Client, thingName: string, deploymen
 
 /** Core device records and active deployments of the project's things (Pushbutton names them `<project>-…`). */
 async function projectLeftovers(ctx: EffectContext): Promise<string[]> {
-  const client = greengrassClient(ctx.region);
+  const { paginateListCoreDevices, paginateListDeployments } = await greengrassSdk();
+  const client = await greengrassClient(ctx.region);
   const ours = (thingName = '') => thingName.startsWith(`${ctx.settings.project.name}-`);
   const left: string[] = [];
   for await (const page of paginateListCoreDevices({ client }, {})) {
@@ -71,7 +68,7 @@ const coreStatus: Command = {
   options: [],
 
   async run(ctx) {
-    const client = greengrassClient(ctx.region);
+    const client = await greengrassClient(ctx.region);
     const deployments = coreDeployFacts(ctx).deployments;
     const rows: string[][] = [];
     for (const [name, core] of Object.entries(coreDevicesFacts(ctx).core_devices)) {
