@@ -20,7 +20,7 @@ import type { Effect, EffectContext } from '../kinds';
 import { artifactKey, artifactsDir, componentDir, recipeForBucket } from './custom-components';
 import type { CoreComponentsFacts, CustomComponentFact } from './facts';
 import { s3Client, s3Sdk } from '../s3-client';
-import { greengrassClient, greengrassSdk, MAX_ATTEMPTS } from './greengrass-client';
+import { greengrassClient, greengrassSdk, ifFound, MAX_ATTEMPTS } from './greengrass-client';
 
 const UNIT = 'core-components';
 /** The tag holding the hash of a component version's recipe and artifacts, to tell whether it is what the workspace holds. */
@@ -82,13 +82,8 @@ function prepare(ctx: EffectContext, component: CustomComponent, bucket: string)
 }
 
 async function describeVersion(client: GreengrassV2Client, arn: string): Promise<DescribeComponentResponse | undefined> {
-  const { DescribeComponentCommand, ResourceNotFoundException } = await greengrassSdk();
-  try {
-    return await client.send(new DescribeComponentCommand({ arn }));
-  } catch (error) {
-    if (error instanceof ResourceNotFoundException) return undefined;
-    throw error;
-  }
+  const { DescribeComponentCommand } = await greengrassSdk();
+  return ifFound(() => client.send(new DescribeComponentCommand({ arn })));
 }
 
 /** The next patch version, for the message that asks for one. */
@@ -178,15 +173,13 @@ async function deleteObjects(s3: S3Client, bucket: string, prefix: string): Prom
 
 /** The versions of a component in Greengrass; none if it has none. */
 async function versionsOf(client: GreengrassV2Client, arn: string): Promise<{ version: string; arn: string }[]> {
-  const { paginateListComponentVersions, ResourceNotFoundException } = await greengrassSdk();
+  const { paginateListComponentVersions } = await greengrassSdk();
   const versions: { version: string; arn: string }[] = [];
-  try {
+  await ifFound(async () => {
     for await (const page of paginateListComponentVersions({ client }, { arn })) {
       for (const v of page.componentVersions ?? []) if (v.arn && v.componentVersion) versions.push({ version: v.componentVersion, arn: v.arn });
     }
-  } catch (error) {
-    if (!(error instanceof ResourceNotFoundException)) throw error;
-  }
+  });
   return versions;
 }
 
@@ -269,7 +262,7 @@ const coreComponents: Effect = {
     const ran = readFacts(ctx.workspaceRoot, ctx.mode, UNIT)?.values as CoreComponentsFacts | undefined;
     const names = [...new Set([...customComponents(ctx).map((c) => c.name), ...Object.keys(ran?.components ?? {})])];
     if (!names.length) return;
-    const { DeleteComponentCommand, ResourceNotFoundException } = await greengrassSdk();
+    const { DeleteComponentCommand } = await greengrassSdk();
     const client = await greengrassClient(ctx.region);
     const bucket = ctx.facts['core-account']?.component_bucket_name as string | undefined;
     const s3 = bucket ? await s3Client(ctx.region, MAX_ATTEMPTS) : undefined;
@@ -277,11 +270,7 @@ const coreComponents: Effect = {
       for (const { version, arn } of await versionsOf(client, componentArn(ctx, name))) {
         const tags = (await describeVersion(client, arn))?.tags ?? {};
         if (!tags[CONTENT_TAG] || tags.Project !== ctx.settings.project.name) continue;
-        try {
-          await client.send(new DeleteComponentCommand({ arn }));
-        } catch (error) {
-          if (!(error instanceof ResourceNotFoundException)) throw error;
-        }
+        await ifFound(() => client.send(new DeleteComponentCommand({ arn })));
         const objects = s3 && bucket ? await deleteObjects(s3, bucket, `${artifactKey(name, version, '')}`) : 0;
         ctx.print(`Deleted component ${name} ${version}${objects ? ` and its ${objects} artifact${objects === 1 ? '' : 's'} in s3://${bucket}/` : ''}.`);
       }

@@ -10,7 +10,7 @@ import stableStringify from 'json-stable-stringify';
 import type { Effect, EffectContext } from '../kinds';
 import type { CoreComponentsFacts, CoreDeployFacts, CoreDeployment, CoreDevicesFacts } from './facts';
 import { LOG_MANAGER } from './config';
-import { findCoreDevice, greengrassClient, greengrassSdk } from './greengrass-client';
+import { findCoreDevice, greengrassClient, greengrassSdk, ifFound } from './greengrass-client';
 
 /** The tag holding the hash of the deployment spec Pushbutton made, to tell whether it is still current. */
 export const SPEC_TAG = 'pushbutton:spec';
@@ -175,9 +175,8 @@ async function syncClientAssociations(
   ctx: EffectContext,
   target: CoreTarget,
 ): Promise<AssociationOutcome> {
-  const { ResourceNotFoundException } = await greengrassSdk();
   const wanted = target.clients.map((c) => c.thingName);
-  try {
+  const associated = await ifFound(async () => {
     const current = await associatedClients(client, target.thingName);
     const missing = wanted.filter((name) => !current.includes(name));
     const stale = current.filter((name) => !wanted.includes(name)).filter(madeByPushbutton(ctx.settings.project));
@@ -189,15 +188,14 @@ async function syncClientAssociations(
       await disassociate(client, target.thingName, stale);
       ctx.print(`Disassociated client devices ${stale.join(', ')} from core device ${target.thingName}: no longer configured.`);
     }
-    return { associated: [...current.filter((name) => !stale.includes(name)), ...missing].sort(byName) };
-  } catch (error) {
-    if (!(error instanceof ResourceNotFoundException)) throw error;
-    return {
-      pending:
-        `core device ${target.thingName} has not connected to Greengrass yet: its client devices will be ` +
-        `associated on the next provision after its installer runs`,
-    };
-  }
+    return [...current.filter((name) => !stale.includes(name)), ...missing].sort(byName);
+  });
+  if (associated) return { associated };
+  return {
+    pending:
+      `core device ${target.thingName} has not connected to Greengrass yet: its client devices will be ` +
+      `associated on the next provision after its installer runs`,
+  };
 }
 
 /** The latest deployment to the target, with its tags, if there is one. */
@@ -223,16 +221,15 @@ async function executionStatus(client: GreengrassV2Client, coreDeviceThingName: 
 
 /** `name version` of each configured component the core does not run at that version; undefined for a core not registered yet. */
 async function missingComponents(client: GreengrassV2Client, coreDeviceThingName: string, wanted: Record<string, string>): Promise<string[] | undefined> {
-  const { paginateListInstalledComponents, ResourceNotFoundException } = await greengrassSdk();
-  const installed = new Map<string, string | undefined>();
-  try {
+  const { paginateListInstalledComponents } = await greengrassSdk();
+  const installed = await ifFound(async () => {
+    const versions = new Map<string, string | undefined>();
     for await (const page of paginateListInstalledComponents({ client }, { coreDeviceThingName, topologyFilter: 'ROOT' })) {
-      for (const c of page.installedComponents ?? []) if (c.componentName) installed.set(c.componentName, c.componentVersion);
+      for (const c of page.installedComponents ?? []) if (c.componentName) versions.set(c.componentName, c.componentVersion);
     }
-  } catch (error) {
-    if (error instanceof ResourceNotFoundException) return undefined;
-    throw error;
-  }
+    return versions;
+  });
+  if (!installed) return undefined;
   return Object.entries(wanted)
     .filter(([name, version]) => installed.get(name) !== version)
     .map(([name, version]) => `${name} ${version}`);
@@ -278,24 +275,12 @@ async function ensureDeployment(client: GreengrassV2Client, ctx: EffectContext, 
 
 /** Disassociates every client of ours from the core; a core Greengrass does not know has none. */
 async function removeClientAssociations(client: GreengrassV2Client, ctx: EffectContext, core: CertifiedThing): Promise<void> {
-  const { ResourceNotFoundException } = await greengrassSdk();
-  try {
+  await ifFound(async () => {
     const ours = (await associatedClients(client, core.thing_name)).filter(madeByPushbutton(ctx.settings.project));
     if (!ours.length) return;
     await disassociate(client, core.thing_name, ours);
     ctx.print(`Disassociated client devices ${ours.join(', ')} from core device ${core.thing_name}.`);
-  } catch (error) {
-    if (!(error instanceof ResourceNotFoundException)) throw error;
-  }
-}
-
-async function ignoringNotFound(call: Promise<unknown>): Promise<void> {
-  const { ResourceNotFoundException } = await greengrassSdk();
-  try {
-    await call;
-  } catch (error) {
-    if (!(error instanceof ResourceNotFoundException)) throw error;
-  }
+  });
 }
 
 /** Cancels (if active) and deletes the core's latest deployment, if Pushbutton made it. */
@@ -304,8 +289,8 @@ async function removeDeployment(client: GreengrassV2Client, ctx: EffectContext, 
   const deploymentId = latest?.deploymentId;
   if (!deploymentId || !latest.tags?.[SPEC_TAG]) return;
   const { CancelDeploymentCommand, DeleteDeploymentCommand } = await greengrassSdk();
-  if (latest.deploymentStatus === 'ACTIVE') await ignoringNotFound(client.send(new CancelDeploymentCommand({ deploymentId })));
-  await ignoringNotFound(client.send(new DeleteDeploymentCommand({ deploymentId })));
+  if (latest.deploymentStatus === 'ACTIVE') await ifFound(() => client.send(new CancelDeploymentCommand({ deploymentId })));
+  await ifFound(() => client.send(new DeleteDeploymentCommand({ deploymentId })));
   ctx.print(`Deleted deployment ${deploymentId} to core device ${core.thing_name}.`);
 }
 
@@ -316,7 +301,7 @@ async function removeDeployment(client: GreengrassV2Client, ctx: EffectContext, 
 async function removeCoreDeviceRecord(client: GreengrassV2Client, ctx: EffectContext, core: CertifiedThing): Promise<void> {
   if (!(await findCoreDevice(client, core.thing_name))) return;
   const { DeleteCoreDeviceCommand } = await greengrassSdk();
-  await ignoringNotFound(client.send(new DeleteCoreDeviceCommand({ coreDeviceThingName: core.thing_name })));
+  await ifFound(() => client.send(new DeleteCoreDeviceCommand({ coreDeviceThingName: core.thing_name })));
   ctx.print(`Deleted the Greengrass core device record of ${core.thing_name}.`);
 }
 

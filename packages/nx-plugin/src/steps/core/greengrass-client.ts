@@ -11,13 +11,19 @@ export async function greengrassClient(region: string): Promise<GreengrassV2Clie
   return new (await greengrassSdk()).GreengrassV2Client({ region, maxAttempts: MAX_ATTEMPTS });
 }
 
-/** The core device, or undefined while it has not connected to Greengrass (or after it was deleted). */
-export async function findCoreDevice(client: GreengrassV2Client, coreDeviceThingName: string): Promise<GetCoreDeviceResponse | undefined> {
-  const { GetCoreDeviceCommand, ResourceNotFoundException } = await greengrassSdk();
+/** What `call` gives, or undefined where Greengrass answers that what it asks for does not exist. */
+export async function ifFound<T>(call: () => Promise<T>): Promise<T | undefined> {
+  const { ResourceNotFoundException } = await greengrassSdk();
   try {
-    return await client.send(new GetCoreDeviceCommand({ coreDeviceThingName }));
+    return await call();
   } catch (error) {
     if (error instanceof ResourceNotFoundException) return undefined;
     throw error;
   }
+}
+
+/** The core device, or undefined while it has not connected to Greengrass (or after it was deleted). */
+export async function findCoreDevice(client: GreengrassV2Client, coreDeviceThingName: string): Promise<GetCoreDeviceResponse | undefined> {
+  const { GetCoreDeviceCommand } = await greengrassSdk();
+  return ifFound(() => client.send(new GetCoreDeviceCommand({ coreDeviceThingName })));
 }
