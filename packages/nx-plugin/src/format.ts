@@ -38,8 +38,8 @@ export function formatFacts(values: Record<string, unknown>): string {
 }
 
 /** The end-of-step summary: what was created and where the facts are. */
-export function applySummary(stack: string, mode: Mode, result: ApplyResult, account?: string): string {
-  const where = mode === 'rehearse' ? 'rehearsal, mock provider: nothing was created in AWS' : `AWS account ${account}`;
+export function applySummary(stack: string, mode: Mode, result: ApplyResult): string {
+  const where = mode === 'rehearse' ? 'rehearsal, mock provider: nothing was created in AWS' : `AWS account ${result.account}`;
   return [
     `${stack} (${where})`,
     result.outcome,

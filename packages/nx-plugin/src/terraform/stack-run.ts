@@ -39,6 +39,8 @@ export interface ApplyResult {
   /** Terraform's one-line account of the apply ("Apply complete! Resources: ..."). */
   outcome: string;
   factsFile: string;
+  /** The account it was applied in; the mock account in a rehearsal. */
+  account: string;
 }
 
 const PLAN_FILE = 'tfplan';
@@ -71,16 +73,16 @@ async function deviceKeys(run: StackRun): Promise<Record<string, DeviceKey>> {
 }
 
 /** A stack's Terraform working directory, laid out and initialized, and the keys of the devices it certifies. */
-export interface PreparedStack {
+interface PreparedStack {
   dir: string;
   keys: Record<string, DeviceKey>;
 }
 
 /**
  * Lays out the stack's working directory, then runs `terraform init` while it makes the device keys
- * this machine lacks. Nothing here changes the world, so a rehearsal does it while the preflight runs.
+ * this machine lacks. Nothing here changes the world.
  */
-export async function prepareStack(run: StackRun): Promise<PreparedStack> {
+async function prepareStack(run: StackRun): Promise<PreparedStack> {
   const dir = join(run.workspaceRoot, paths.workDir(run.mode, run.stack.name));
   writeFileAtomic(join(dir, 'main.tf.json'), readFileSync(run.stack.file, 'utf8'));
   if (run.mode === 'rehearse') {
@@ -135,7 +137,7 @@ function lastLineMatching(output: string, pattern: RegExp): string {
   return stripVTControlCharacters(output).split('\n').reverse().find((line) => pattern.test(line))?.trim() ?? '';
 }
 
-async function applyLive(run: StackRun, dir: string): Promise<Omit<ApplyResult, 'factsFile'>> {
+async function applyLive(run: StackRun, dir: string): Promise<Omit<ApplyResult, 'factsFile' | 'account'>> {
   const { tf, env } = terraformIn(run, dir);
   // plan validates the configuration first; apply then does exactly the plan the person saw.
   await tf(['plan', '-input=false', `-out=${PLAN_FILE}`]);
@@ -152,7 +154,7 @@ async function applyLive(run: StackRun, dir: string): Promise<Omit<ApplyResult, 
   }
 }
 
-async function applyRehearsal(run: StackRun, dir: string): Promise<Omit<ApplyResult, 'factsFile'>> {
+async function applyRehearsal(run: StackRun, dir: string): Promise<Omit<ApplyResult, 'factsFile' | 'account'>> {
   const { tf } = terraformIn(run, dir);
   // `terraform test` validates, plans and mock-applies in one start of the provider: a separate
   // validate or plan would prove nothing it does not (docs/decisions.md, "Rehearsal").
@@ -163,14 +165,27 @@ async function applyRehearsal(run: StackRun, dir: string): Promise<Omit<ApplyRes
   return { resources, values: outputs, outcome: `Mock apply complete! Resources: ${resources.length} in memory, none in AWS.` };
 }
 
-/** Applies the stack (or rehearses it), then hands on its facts. */
-export async function applyStack(run: StackRun, prepared?: PreparedStack): Promise<ApplyResult> {
-  const stack = prepared ?? (await prepareStack(run));
+/** What a preflight found: in a live run, the account the credentials belong to. */
+export type PreflightResult = Promise<{ account?: string }>;
+
+/**
+ * Applies the stack (or rehearses it) once its preflight (`checked`) passes, then hands on its facts.
+ * A rehearsal changes nothing before `terraform test`, so it initializes while the preflight runs; a
+ * live init reaches the state backend, so it waits for the preflight's all-clear. If both fail, the
+ * preflight's problem is the one reported.
+ */
+export async function applyStack(base: StackRun, checked: PreflightResult = Promise.resolve({})): Promise<ApplyResult> {
+  const prepared = base.mode === 'rehearse' ? prepareStack(base) : checked.then(() => prepareStack(base));
+  const [preflight, ready] = await Promise.allSettled([checked, prepared]);
+  if (preflight.status === 'rejected') throw preflight.reason;
+  if (ready.status === 'rejected') throw ready.reason;
+  const run = { ...base, account: preflight.value.account ?? base.account };
+  const stack = ready.value;
   forgetUnit(run.workspaceRoot, run.mode, run.stack.name);
   writeVariables(run, stack);
   const result = run.mode === 'live' ? await applyLive(run, stack.dir) : await applyRehearsal(run, stack.dir);
   const factsFile = await recordUnit(run.workspaceRoot, run.mode, run.stack.name, result.values, stateParts(run, Object.values(stack.keys)));
-  return { ...result, factsFile };
+  return { ...result, factsFile, account: run.account };
 }
 
 function keptNote(kept: string[]): string {
