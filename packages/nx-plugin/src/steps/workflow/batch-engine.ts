@@ -19,7 +19,8 @@ import type { WorkflowCase } from './cases';
 import { chunks, Launch, launchName, Ledger, printLaunches, Started, WorkflowEngine } from './engine';
 import type { WorkflowFacts } from './facts';
 import type { Worker } from './ledger';
-import { MAX_ATTEMPTS, s3Client, s3Sdk, workflowFacts } from './results';
+import { s3Sdk } from '../s3-client';
+import { MAX_ATTEMPTS, s3Client, workflowFacts } from './results';
 import { caseEnvFile, RUNNER_FILE } from './workflow-render';
 
 /** An array job has 2 to 10,000 children (https://docs.aws.amazon.com/batch/latest/APIReference/API_ArrayProperties.html). */

@@ -9,7 +9,8 @@ import { expandCases, WorkflowCase, workflowSettings } from './cases';
 import { engineName, readLedger } from './engine';
 import { engineOf } from './engines';
 import { CaseAttempt, isLive } from './ledger';
-import { MAX_ATTEMPTS, s3Client, s3Sdk, workflowFacts } from './results';
+import { s3Sdk } from '../s3-client';
+import { MAX_ATTEMPTS, s3Client, workflowFacts } from './results';
 
 /** How often --follow looks for new lines; tests set it to 0. */
 export const followPoll = { ms: 5_000 };

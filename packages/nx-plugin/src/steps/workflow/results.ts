@@ -24,7 +24,6 @@ export interface ResultMarker {
   unnumbered?: boolean;
 }
 
-export { s3Sdk };
 export const s3Client = (region: string) => newS3Client(region, MAX_ATTEMPTS);
 
 export const workflowFacts = (ctx: EffectContext) => ctx.facts['workflow'] as WorkflowFacts;
