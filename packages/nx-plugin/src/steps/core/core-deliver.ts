@@ -7,11 +7,12 @@ import type { Mode } from '../../mode';
 import { paths } from '../../paths';
 import type { DeliveryPlan } from '../kinds';
 
-
 const coreDeliver: DeliveryPlan = (settings: Settings, root: string, mode: Mode): Bundle[] => {
   const core = settings.core!;
   const rendered = join(root, paths.renderDir(mode, 'core'));
-  const bundle = (device: string, kind: 'core' | 'client', renderedDir: string, host?: string, sshPort = 22, bundleDir?: string): Bundle => {
+  /** Where a bundle goes over ssh: a core device's host, port and folder; a client's goes nowhere. */
+  type Destination = Pick<Bundle, 'host' | 'sshPort' | 'bundleDir'>;
+  const bundle = (device: string, kind: 'core' | 'client', renderedDir: string, { host, sshPort, bundleDir }: Destination = { sshPort: 22 }): Bundle => {
     const rootName = `pushbutton-${kind}-${device}`;
     return {
       device,
@@ -26,7 +27,7 @@ const coreDeliver: DeliveryPlan = (settings: Settings, root: string, mode: Mode)
     };
   };
   return [
-    ...Object.values(core.coreDevices).map((d) => bundle(d.name, 'core', 'devices', d.host, d.sshPort, d.bundleDir)),
+    ...Object.values(core.coreDevices).map((d) => bundle(d.name, 'core', 'devices', d)),
     ...Object.values(core.clientDevices).map((c) => bundle(c.name, 'client', 'clients')),
   ];
 };
