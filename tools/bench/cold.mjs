@@ -14,6 +14,7 @@ const TARGET_FOUR = 0.6;
 const TARGET_TWO = 1.15;
 /** What Pushbutton writes into a stack's working directory besides the synthesized Terraform. */
 const EXTRA_FILES = ['rehearsal_override.tf.json', 'tests/rehearse.tftest.json', 'facts.auto.tfvars.json'];
+const ISOLATED = { NX_ISOLATE_PLUGINS: 'true' };
 const FLOOR_SCRIPT = join(import.meta.dirname, 'terraform-floor.sh');
 
 /** Fresh working directories for the floor, with the files of a finished rehearsal. */
@@ -49,9 +50,11 @@ export async function run(bench) {
   const floors = { four: [], two: [], 'two-gogc': [] };
   const runs = [];
   const publishedRuns = [];
+  // Diagnostic: as published with Nx's default plugin isolation, which the workspace's .env turns off.
+  const isolatedRuns = [];
   const floorTimes = [];
-  const rehearse = async (round, ws, label, into) => {
-    const result = await bench.nx(ws, REHEARSE, { name: 'cold-rehearsal' });
+  const rehearse = async (round, ws, label, into, env = {}) => {
+    const result = await bench.nx(ws, REHEARSE, { name: 'cold-rehearsal', env });
     const missed = result.tasks.filter((t) => !t.executed).map((t) => t.id);
     if (missed.length) bench.log(`cold: WARNING: tasks not executed in a cold run: ${missed.join(', ')}`);
     into.push(result);
@@ -79,6 +82,7 @@ export async function run(bench) {
   await interleave(bench.coldRuns, [
     (round) => rehearse(round, bench.workspaceWithInstalledPlugin(), 'Pushbutton as published', publishedRuns),
     (round) => rehearse(round, bench.workspace(), 'Pushbutton in this repository', runs),
+    (round) => rehearse(round, bench.workspaceWithInstalledPlugin(), 'Pushbutton as published, NX_ISOLATE_PLUGINS=true', isolatedRuns, ISOLATED),
     (round) => runFloor(round, 'four'),
     (round) => runFloor(round, 'two'),
     async (round) => floorTimes.push(await runFloor(round, 'two-gogc')),
@@ -86,7 +90,7 @@ export async function run(bench) {
 
   const n = bench.coldRuns;
   const wall = (of) => of.map((result) => result.wallMs);
-  const [published, pushbutton] = [wall(publishedRuns), wall(runs)];
+  const [published, pushbutton, isolated] = [wall(publishedRuns), wall(runs), wall(isolatedRuns)];
   const versus = (label, times, commands, target) => ratioRow(label, median(times), median(floors[commands]), target);
   const results = table(RESULT_HEADER, [
     ['Pushbutton as published (packages built to JavaScript, installed): `nx run infra:provision:rehearse`, cold', spread(published), n, '', '', ''],
@@ -98,6 +102,8 @@ export async function run(bench) {
     versus('**Pushbutton as published / two-command floor**', published, 'two', TARGET_TWO),
     versus('Pushbutton in this repository / two-command floor', pushbutton, 'two', TARGET_TWO),
     [`Diagnostic: Pushbutton as published / the two commands at \`GOGC=${TERRAFORM_GOGC}\``, '', '', ratio(median(published), median(floors['two-gogc'])), '', ''],
+    ["Diagnostic: Pushbutton as published with `NX_ISOLATE_PLUGINS=true` (Nx's default: a worker process per plugin; the workspace's `.env` turns it off)", spread(isolated), n, '', '', ''],
+    ['Diagnostic: the same / two-command floor', '', '', ratio(median(isolated), median(floors.two)), '', ''],
   ]);
 
   // Where the time goes: phases of the Pushbutton runs, each task, and each stack's Terraform.

@@ -28,7 +28,8 @@ export async function run(bench) {
     if (cleared) rmSync(join(ws.root, '.nx/workspace-data'), { recursive: true, force: true });
     return bench.nx(ws, SHOW, { name: 'show-projects', env });
   };
-  const notIsolated = { NX_ISOLATE_PLUGINS: 'false' };
+  // Nx's default, which the workspace's .env turns off: a worker process per plugin.
+  const isolated = { NX_ISOLATE_PLUGINS: 'true' };
   // Nx's default outside CI: the daemon keeps the graph and the plugin workers between commands.
   const daemon = { NX_DAEMON: 'true' };
   const arms = {
@@ -38,10 +39,10 @@ export async function run(bench) {
     installedNone: { ws: installedWithout, label: 'as published: without Pushbutton in `"plugins"`' },
     installedDaemon: { ws: installed, env: daemon, label: 'as published: plugin registered, with the Nx daemon (its default outside CI)', daemon: true },
     installedNoneDaemon: { ws: installedWithout, env: daemon, label: 'as published: without Pushbutton in `"plugins"`, with the Nx daemon', daemon: true },
-    installedInProcess: { ws: installed, env: notIsolated, label: 'Diagnostic: as published, plugin registered, `NX_ISOLATE_PLUGINS=false`', diagnostic: true },
-    installedNoneInProcess: { ws: installedWithout, env: notIsolated, label: 'Diagnostic: as published, without Pushbutton in `"plugins"`, `NX_ISOLATE_PLUGINS=false`', diagnostic: true },
-    pluginInProcess: { ws: withPlugin, env: notIsolated, label: 'Diagnostic: this repository, plugin registered, `NX_ISOLATE_PLUGINS=false`', diagnostic: true },
-    noneInProcess: { ws: without, env: notIsolated, label: 'Diagnostic: this repository, without Pushbutton in `"plugins"`, `NX_ISOLATE_PLUGINS=false`', diagnostic: true },
+    installedIsolated: { ws: installed, env: isolated, label: 'Diagnostic: as published, plugin registered, `NX_ISOLATE_PLUGINS=true`', diagnostic: true },
+    installedNoneIsolated: { ws: installedWithout, env: isolated, label: 'Diagnostic: as published, without Pushbutton in `"plugins"`, `NX_ISOLATE_PLUGINS=true`', diagnostic: true },
+    pluginIsolated: { ws: withPlugin, env: isolated, label: 'Diagnostic: this repository, plugin registered, `NX_ISOLATE_PLUGINS=true`', diagnostic: true },
+    noneIsolated: { ws: without, env: isolated, label: 'Diagnostic: this repository, without Pushbutton in `"plugins"`, `NX_ISOLATE_PLUGINS=true`', diagnostic: true },
   };
   for (const arm of Object.values(arms)) {
     const projects = (await show(arm.ws, { cleared: false, env: arm.env })).output;
@@ -81,12 +82,12 @@ export async function run(bench) {
       const inProcess = [];
       for (let i = 0; i < runs; i++) inProcess.push(Number(sh(process.execPath, ['-e', IN_PROCESS], { cwd: withPlugin.root }).trim()));
       rows.push(
-        row('installedInProcess'),
-        row('installedNoneInProcess'),
-        overhead('Diagnostic: overhead of the plugin as published, `NX_ISOLATE_PLUGINS=false` on both', times.installedInProcess, times.installedNoneInProcess),
-        row('pluginInProcess'),
-        row('noneInProcess'),
-        overhead('Diagnostic: overhead of the plugin in this repository, `NX_ISOLATE_PLUGINS=false` on both', times.pluginInProcess, times.noneInProcess),
+        row('installedIsolated'),
+        row('installedNoneIsolated'),
+        overhead('Diagnostic: overhead of the plugin as published, `NX_ISOLATE_PLUGINS=true` on both', times.installedIsolated, times.installedNoneIsolated),
+        row('pluginIsolated'),
+        row('noneIsolated'),
+        overhead('Diagnostic: overhead of the plugin in this repository, `NX_ISOLATE_PLUGINS=true` on both', times.pluginIsolated, times.noneIsolated),
         ['Diagnostic: the plugin alone, in one process: `require` + `createNodesV2`', spread(inProcess, millis), runs, '', '', ''],
       );
     }

@@ -19,9 +19,11 @@ const { CONFIG_DIR, DEFAULT_PROJECT_NAME, PROJECT_CONFIG_FILE, STEPS, UNITS } = 
 /** @typedef {{ projectName?: string }} PushbuttonPluginOptions */
 /** @typedef {(string | { externalDependencies: string[] } | { dependentTasksOutputFiles: string, transitive: boolean })[]} Inputs */
 /** @typedef {ReturnType<typeof codeInputs>} CodeInputs */
+/** @typedef {ReturnType<typeof commandsFrom>} Command */
 
 const PLUGIN = '@pushbutton/nx-plugin';
 const PLUGIN_DIR = dirname(__dirname);
+const RUN_TARGET = join(PLUGIN_DIR, 'bin', 'run-target.js');
 const CONFIG_LIBRARIES = ['ajv', 'yaml', 'ipaddr.js'];
 /** What each kind's own code is built on; an effect names its SDK packages in its definition. */
 const KIND_LIBRARIES = {
@@ -66,6 +68,27 @@ function codeInputs(workspaceRoot) {
   return { files, installed, local };
 }
 
+/**
+ * The targets whose cache key is their inputs alone run their executor as a command,
+ * `node …/bin/run-target.js <executor> option=value…`: Nx starts `nx:run-commands` from its own
+ * process, where an executor target costs a forked process that loads Nx first (about 0.25 s of
+ * CPU a task). Targets keyed on a state token stay executors: a custom hasher belongs to one.
+ * The options stay on the target too, for its outputs (`{options.mode}`) and for people reading it.
+ * @param {string} workspaceRoot
+ */
+function commandsFrom(workspaceRoot) {
+  const bin = posix(relative(workspaceRoot, RUN_TARGET));
+  if (!/^[\w./@-]+$/.test(bin)) throw new Error(`Pushbutton's plugin is installed at a path Nx's shell would split: ${bin}`);
+  const line = (/** @type {string} */ executor, /** @type {Record<string, string>} */ options) =>
+    ['node', bin, executor, ...Object.entries(options).map(([name, value]) => `${name}=${value}`)].join(' ');
+  /** @param {string} executor @param {Record<string, string>} options */
+  return (executor, options) => {
+    const target = { executor: 'nx:run-commands', options: { command: line(executor, options), forwardAllArgs: false, ...options } };
+    if (!('mode' in options)) return target;
+    return { ...target, configurations: { rehearse: { command: line(executor, { ...options, mode: 'rehearse' }), mode: 'rehearse' } } };
+  };
+}
+
 /** @param {never} unit @returns {never} */
 function unknownKind(unit) {
   throw new Error(`Unit ${/** @type {UnitDefinition} */ (unit).name} is of no kind Pushbutton knows: ${/** @type {UnitDefinition} */ (unit).kind}`);
@@ -83,10 +106,10 @@ function mainTargetOf(unitName) {
 /**
  * The targets of one unit.
  * @param {StepDefinition} step @param {UnitDefinition} unit
- * @param {{ code: CodeInputs, readersOf: (unit: string) => UnitDefinition[], deliveriesBefore: (unit: UnitDefinition) => UnitDefinition[] }} shared
+ * @param {{ code: CodeInputs, command: Command, readersOf: (unit: string) => UnitDefinition[], deliveriesBefore: (unit: UnitDefinition) => UnitDefinition[] }} shared
  * @returns {Record<string, TargetConfiguration>}
  */
-function unitTargets(step, unit, { code, readersOf, deliveriesBefore }) {
+function unitTargets(step, unit, { code, command, readersOf, deliveriesBefore }) {
   const u = unit.name;
   /** @type {(libraries: string[]) => Inputs} */
   const sourceInputs = (libraries) => [
@@ -110,8 +133,7 @@ function unitTargets(step, unit, { code, readersOf, deliveriesBefore }) {
     case 'stack':
       return {
         [`${u}-synth`]: {
-          executor: `${PLUGIN}:synth`,
-          options: { stack: u },
+          ...command('synth', { stack: u }),
           dependsOn: ['validate'],
           cache: true,
           inputs: sourceInputs(KIND_LIBRARIES.stack),
@@ -156,9 +178,7 @@ function unitTargets(step, unit, { code, readersOf, deliveriesBefore }) {
     case 'render':
       return {
         [u]: {
-          executor: `${PLUGIN}:render`,
-          options: { unit: u, mode: 'live' },
-          configurations: REHEARSE,
+          ...command('render', { unit: u, mode: 'live' }),
           dependsOn: ['validate', ...upstream],
           cache: true,
           inputs: [...sourceInputs(KIND_LIBRARIES.render), `{workspaceRoot}/templates/${step.name}/**/*`, DEPENDENCY_OUTPUTS],
@@ -194,17 +214,15 @@ function unitTargets(step, unit, { code, readersOf, deliveriesBefore }) {
 
 /**
  * The step's own target, which runs every unit of the step and, first, the steps whose facts it reads.
- * @param {StepDefinition} step @param {StepDefinition[]} steps the steps that exist
+ * @param {StepDefinition} step @param {StepDefinition[]} steps the steps that exist @param {Command} command
  * @returns {TargetConfiguration}
  */
-function stepTarget(step, steps) {
+function stepTarget(step, steps, command) {
   const own = new Set(step.units.map((unit) => unit.name));
   const read = step.units.flatMap((unit) => [...unit.readsFactsOf, ...(unit.after ?? [])]).filter((name) => !own.has(name));
   const upstream = steps.filter((other) => other !== step && other.units.some((unit) => read.includes(unit.name)));
   return {
-    executor: `${PLUGIN}:summary`,
-    options: { mode: 'live', units: [...own], title: `the ${step.name} step` },
-    configurations: REHEARSE,
+    ...command('summary', { mode: 'live', step: step.name }),
     dependsOn: [...upstream.map((other) => other.name), ...[...own].map(mainTargetOf)],
     cache: true,
     inputs: [FACTS_BELOW, { externalDependencies: [] }],
@@ -235,6 +253,7 @@ function inferInfraProject(configFile, options, context) {
   const undoable = units.filter((u) => u.kind !== 'render');
   const shared = {
     code: codeInputs(context.workspaceRoot),
+    command: commandsFrom(context.workspaceRoot),
     readersOf: (/** @type {string} */ unit) => undoable.filter((u) => u.readsFactsOf.includes(unit)),
     // What runs on a device keeps re-creating cloud records (a running nucleus re-registers its core),
     // so a delivery is undone before the units that run after it.
@@ -244,7 +263,7 @@ function inferInfraProject(configFile, options, context) {
   /** @type {Record<string, TargetConfiguration>} */
   const targets = {
     validate: {
-      executor: `${PLUGIN}:validate`,
+      ...shared.command('validate', {}),
       cache: true,
       inputs: ['{projectRoot}/*.yaml', ...unitInputs, ...shared.code.files, { externalDependencies: [...CONFIG_LIBRARIES, ...shared.code.installed] }],
       outputs: [],
@@ -264,14 +283,12 @@ function inferInfraProject(configFile, options, context) {
         metadata: { description: `${command.summary[0].toUpperCase()}${command.summary.slice(1)}. Never cached: it reads AWS each time.` },
       };
     }
-    ofStep[step.name] = stepTarget(step, steps);
+    ofStep[step.name] = stepTarget(step, steps, shared.command);
     Object.assign(targets, ofStep);
     targetGroups[step.name] = Object.keys(ofStep);
   }
   targets.provision = {
-    executor: `${PLUGIN}:summary`,
-    options: { mode: 'live', units: units.map((u) => u.name), title: 'every step' },
-    configurations: REHEARSE,
+    ...shared.command('summary', { mode: 'live' }),
     dependsOn: steps.map((step) => step.name),
     cache: true,
     inputs: [FACTS_BELOW, { externalDependencies: [] }],

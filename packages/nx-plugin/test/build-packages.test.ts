@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -86,6 +86,22 @@ describe('the packages as published (tools/build-packages.mjs)', () => {
       expect.arrayContaining(['validate', 'synth', 'apply', 'apply hasher', 'destroy', 'effect', 'effect hasher', 'render', 'deliver', 'deliver hasher', 'command', 'summary', 'init', 'workflow', 'study']),
     );
     expect(result).toMatchObject({ transpilers: [], ts: false });
+  });
+
+  it("runs a command target's executor through bin/run-target.js in plain Node, and says how to call it when called wrong", () => {
+    cpSync(join(WORKSPACE, 'config'), join(root, 'config'), { recursive: true });
+    const bin = 'node_modules/@pushbutton/nx-plugin/bin/run-target.js';
+    const run = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { cwd: root, env: { ...process.env, NODE_PATH: join(WORKSPACE, 'node_modules') }, encoding: 'utf8' });
+    const validate = run('validate');
+    expect(validate.stdout).toMatch(/^Config is valid: config\/core\.yaml, /);
+    expect(validate.status).toBe(0);
+    const synth = run('synth', 'stack=network');
+    expect(synth.stdout).toContain('Synthesized the network stack');
+    expect(JSON.parse(readFileSync(join(root, '.pushbutton/synth/network/stacks/network/cdk.tf.json'), 'utf8')).resource.aws_vpc).toBeDefined();
+    const unknown = run('apply', 'stack=network');
+    expect(unknown.stderr).toContain('run-target: expected an executor first, got "apply".\nUsage: node run-target.js <validate | synth | render | summary> [option=value ...]');
+    expect(unknown.status).toBe(2);
+    expect(run('synth', 'network').stderr).toContain('expected option=value, got "network".');
   });
 
   it('loads an AWS SDK client only when an effect calls it, not with the effect executor', () => {

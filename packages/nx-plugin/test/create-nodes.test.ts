@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import type { TargetConfiguration } from '@nx/devkit';
 import { createNodes, createNodesV2 } from '../src/index';
 import { STEPS } from '../src/steps/registry';
 
@@ -20,6 +21,20 @@ async function infer() {
   expect(pattern).toBe('config/project.yaml');
   const results = await create(['config/project.yaml'], {}, { workspaceRoot: root, nxJsonConfiguration: {} });
   return results[0][1].projects!.config;
+}
+
+/** What a command target runs: the executor and options its command line names, which its options repeat. */
+function commandOf(target: TargetConfiguration) {
+  const [node, bin, executor, ...pairs] = target.options.command.split(' ');
+  expect(node).toBe('node');
+  expect(resolve(root, bin)).toBe(join(PLUGIN_DIR, 'bin/run-target.js'));
+  const options = Object.fromEntries(pairs.map((pair: string) => pair.split('=')));
+  const { command: _, forwardAllArgs, ...declared } = target.options;
+  expect(forwardAllArgs).toBe(false);
+  expect(declared).toEqual(options);
+  const rehearse = target.configurations?.rehearse;
+  if (rehearse) expect(rehearse.command).toBe(target.options.command.replace('mode=live', 'mode=rehearse'));
+  return { executor, options };
 }
 
 describe('project inference', () => {
@@ -50,11 +65,11 @@ describe('project inference', () => {
     const { targets } = await infer();
     const executors = JSON.parse(readFileSync(join(PLUGIN_DIR, 'executors.json'), 'utf8')).executors;
     for (const [name, target] of Object.entries(targets!)) {
-      const executor = target.executor!.split(':')[1];
       if (target.executor === 'nx:noop') continue;
+      const { executor, options } = target.executor === 'nx:run-commands' ? commandOf(target) : { executor: target.executor!.split(':')[1], options: { ...target.options, ...target.configurations?.rehearse } };
       const schema = JSON.parse(readFileSync(join(PLUGIN_DIR, executors[executor].schema), 'utf8'));
       expect(schema.description, executor).toMatch(/\w+/);
-      for (const option of Object.keys({ ...target.options, ...target.configurations?.rehearse })) {
+      for (const option of Object.keys(options)) {
         expect(Object.keys(schema.properties), `${name}: option ${option}`).toContain(option);
       }
       for (const [option, property] of Object.entries<{ description?: string; default?: unknown }>(schema.properties)) {
@@ -85,7 +100,7 @@ describe('project inference', () => {
     expect(targets!.network.dependsOn).toEqual(['network-apply']);
     expect(targets!.core.dependsOn).toEqual(['core-account-apply', 'core-account-link', 'core-components', 'core-devices-apply', 'core-render', 'core-deliver', 'core-deploy']);
     expect(targets!.workflow.dependsOn).toEqual(['network', 'workflow-apply', 'workflow-render', 'workflow-launch']);
-    expect(targets!.core.configurations).toEqual({ rehearse: { mode: 'rehearse' } });
+    expect(targets!.core.configurations).toEqual({ rehearse: { mode: 'rehearse', command: expect.stringMatching(/ summary mode=rehearse step=core$/) } });
     expect(targets!.provision.dependsOn).toEqual(['network', 'core', 'workflow']);
   });
 

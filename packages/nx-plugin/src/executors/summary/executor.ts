@@ -1,21 +1,34 @@
 import type { ExecutorContext } from '@nx/devkit';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { readFacts } from '../../facts';
 import { factsTable } from '../../format';
 import type { Mode } from '../../mode';
 import { paths } from '../../paths';
-import { runExecutor } from '../run-executor';
+import { STEPS } from '../../steps/registry';
+import { configDirOf, runExecutor } from '../run-executor';
 
 export interface SummaryExecutorOptions {
   mode: Mode;
-  units: string[];
-  /** What was provisioned, for the heading: `every step`, `the core step`. */
-  title?: string;
+  /** The step whose facts to print; every step whose config file exists when absent. */
+  step?: string;
+}
+
+/** The units to summarize, in provisioning order, and what was provisioned, for the heading. */
+function unitsOf(options: SummaryExecutorOptions, configDir: string) {
+  if (options.step === undefined) {
+    const steps = STEPS.filter((step) => existsSync(join(configDir, step.configFile)));
+    return { units: steps.flatMap((step) => step.units), what: 'every step' };
+  }
+  const step = STEPS.find((s) => s.name === options.step);
+  if (!step) throw new Error(`No step is named ${options.step}; the steps are ${STEPS.map((s) => s.name).join(', ')}.`);
+  return { units: step.units, what: `the ${step.name} step` };
 }
 
 export default async function summaryExecutor(options: SummaryExecutorOptions, context: ExecutorContext) {
   return runExecutor(async () => {
-    const facts = options.units.map((unit) => readFacts(context.root, options.mode, unit)).filter((f) => !!f);
-    const what = options.title ?? 'every step';
+    const { units, what } = unitsOf(options, join(context.root, configDirOf(context)));
+    const facts = units.map((unit) => readFacts(context.root, options.mode, unit.name)).filter((f) => !!f);
     const heading = options.mode === 'rehearse' ? `Rehearsed ${what} (mock values; nothing exists in AWS)` : `Provisioned ${what}`;
     const where = `${paths.runDir}/facts/${options.mode}/`;
     // Links a person opens (the dashboard), whole, where the table cuts long values short.
