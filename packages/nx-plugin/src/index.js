@@ -77,8 +77,9 @@ function codeInputs(workspaceRoot) {
  * @param {string} workspaceRoot
  */
 function commandsFrom(workspaceRoot) {
-  const bin = posix(relative(workspaceRoot, RUN_TARGET));
-  if (!/^[\w./@-]+$/.test(bin)) throw new Error(`Pushbutton's plugin is installed at a path Nx's shell would split: ${bin}`);
+  const path = posix(relative(workspaceRoot, RUN_TARGET));
+  // Nx runs the command through a shell: a path with spaces (a linked plugin, say) is quoted.
+  const bin = /^[\w./@-]+$/.test(path) ? path : `'${path.replace(/'/g, "'\\''")}'`;
   const line = (/** @type {string} */ executor, /** @type {Record<string, string>} */ options) =>
     ['node', bin, executor, ...Object.entries(options).map(([name, value]) => `${name}=${value}`)].join(' ');
   /** @param {string} executor @param {Record<string, string>} options */
