@@ -50,8 +50,6 @@ const { executor, options } = parse(process.argv.slice(2));
 const root = process.cwd();
 const context = {
   root,
-  cwd: root,
-  isVerbose: process.env.NX_VERBOSE_LOGGING === 'true',
   projectName: DEFAULT_PROJECT_NAME,
   projectsConfigurations: { version: 2, projects: { [DEFAULT_PROJECT_NAME]: { root: CONFIG_DIR } } },
 };

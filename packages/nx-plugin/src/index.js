@@ -6,10 +6,9 @@
 // Plain JavaScript that loads nothing but node builtins: Nx runs this on every command, and
 // a TypeScript entry (transpiler) or a runtime import of @nx/devkit costs several hundred
 // milliseconds each time (see docs/decisions.md).
-const { existsSync } = require('node:fs');
 const { dirname, join, relative, sep } = require('node:path');
 const { paths } = require('./paths');
-const { CONFIG_DIR, DEFAULT_PROJECT_NAME, PROJECT_CONFIG_FILE, STEPS, UNITS } = require('./steps/registry');
+const { CONFIG_DIR, DEFAULT_PROJECT_NAME, PROJECT_CONFIG_FILE, UNITS, stepsConfiguredIn } = require('./steps/registry');
 
 /** @typedef {import('@nx/devkit').TargetConfiguration} TargetConfiguration */
 /** @typedef {import('@nx/devkit').CreateNodesContextV2} CreateNodesContext */
@@ -86,7 +85,7 @@ function commandsFrom(workspaceRoot) {
   return (executor, options) => {
     const target = { executor: 'nx:run-commands', options: { command: line(executor, options), forwardAllArgs: false, ...options } };
     if (!('mode' in options)) return target;
-    return { ...target, configurations: { rehearse: { command: line(executor, { ...options, mode: 'rehearse' }), mode: 'rehearse' } } };
+    return { ...target, configurations: { rehearse: { ...REHEARSE.rehearse, command: line(executor, { ...options, ...REHEARSE.rehearse }) } } };
   };
 }
 
@@ -236,9 +235,6 @@ function stepTarget(step, steps, command) {
   };
 }
 
-/** The steps whose config file exists in the project's config folder. @param {string} configDir */
-const stepsIn = (configDir) => STEPS.filter((step) => existsSync(join(configDir, step.configFile)));
-
 /**
  * @param {string} configFile path of project.yaml, relative to the workspace root
  * @param {PushbuttonPluginOptions | undefined} options
@@ -247,7 +243,7 @@ const stepsIn = (configDir) => STEPS.filter((step) => existsSync(join(configDir,
  */
 function inferInfraProject(configFile, options, context) {
   const root = dirname(configFile);
-  const steps = stepsIn(join(context.workspaceRoot, root));
+  const steps = stepsConfiguredIn(join(context.workspaceRoot, root));
   const units = steps.flatMap((step) => step.units);
   /** The workspace files units read besides config (a step's components, say): validate checks them too. */
   const unitInputs = [...new Set(units.flatMap((u) => u.inputs ?? []))];

@@ -1,12 +1,11 @@
 import { normalizePath, NxJsonConfiguration, readNxJson, Tree } from '@nx/devkit';
 import { loadConfigFrom, PushbuttonConfig } from '../config/load-config';
 import type { StepDefinition } from '../steps/definition';
-import { CONFIG_DIR, DEFAULT_PROJECT_NAME, PROJECT_CONFIG_FILE, STEPS } from '../steps/registry';
+import { CONFIG_DIR, DEFAULT_PROJECT_NAME, PROJECT_CONFIG_FILE, STEPS, stepNamed } from '../steps/registry';
 import { PLUGIN_NAME } from './plugin-package';
 
 export const PROJECT_FILE = `${CONFIG_DIR}/${PROJECT_CONFIG_FILE}`;
 export const configFileOf = (step: StepDefinition) => `${CONFIG_DIR}/${step.configFile}`;
-export const stepNamed = (name: string) => STEPS.find((step) => step.name === name)!;
 export const WORKFLOW_STEP = stepNamed('workflow');
 export const WORKFLOWS_FILE = configFileOf(WORKFLOW_STEP);
 export const NETWORK_FILE = configFileOf(stepNamed('network'));

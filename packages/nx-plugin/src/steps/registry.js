@@ -6,6 +6,9 @@
 // (docs/adding-a-step.md). Plain JavaScript that loads nothing but the definitions: project
 // inference reads it on every Nx command.
 
+const { existsSync } = require('node:fs');
+const { join } = require('node:path');
+
 /** @typedef {import('./definition').StepDefinition} StepDefinition */
 /** @typedef {import('./definition').UnitDefinition} UnitDefinition */
 /** @typedef {import('./definition').CommandDefinition} CommandDefinition */
@@ -31,6 +34,16 @@ function unitNamed(name) {
   return found;
 }
 
+/** The step of that name; an error naming the steps there are. @param {string} name */
+function stepNamed(name) {
+  const found = STEPS.find((step) => step.name === name);
+  if (!found) throw new Error(`Unknown step "${name}"; the steps are ${STEP_NAMES.join(', ')}.`);
+  return found;
+}
+
+/** The steps a config folder provisions: those whose config file is in it, in order. @param {string} configDir absolute */
+const stepsConfiguredIn = (configDir) => STEPS.filter((step) => existsSync(join(configDir, step.configFile)));
+
 /** The command of that name, with its step. @param {string} name */
 function commandNamed(name) {
   for (const step of STEPS) {
@@ -40,4 +53,4 @@ function commandNamed(name) {
   throw new Error(`Unknown command "${name}".`);
 }
 
-module.exports = { STEPS, UNITS, CONFIG_DIR, PROJECT_CONFIG_FILE, DEFAULT_PROJECT_NAME, unitNamed, commandNamed };
+module.exports = { STEPS, UNITS, CONFIG_DIR, PROJECT_CONFIG_FILE, DEFAULT_PROJECT_NAME, unitNamed, stepNamed, stepsConfiguredIn, commandNamed };

@@ -1,11 +1,10 @@
 import type { ExecutorContext } from '@nx/devkit';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { readFacts } from '../../facts';
 import { factsTable } from '../../format';
 import type { Mode } from '../../mode';
 import { paths } from '../../paths';
-import { STEPS } from '../../steps/registry';
+import { stepNamed, stepsConfiguredIn } from '../../steps/registry';
 import { configDirOf, runExecutor } from '../run-executor';
 
 export interface SummaryExecutorOptions {
@@ -16,13 +15,8 @@ export interface SummaryExecutorOptions {
 
 /** The units to summarize, in provisioning order, and what was provisioned, for the heading. */
 function unitsOf(options: SummaryExecutorOptions, configDir: string) {
-  if (options.step === undefined) {
-    const steps = STEPS.filter((step) => existsSync(join(configDir, step.configFile)));
-    return { units: steps.flatMap((step) => step.units), what: 'every step' };
-  }
-  const step = STEPS.find((s) => s.name === options.step);
-  if (!step) throw new Error(`No step is named ${options.step}; the steps are ${STEPS.map((s) => s.name).join(', ')}.`);
-  return { units: step.units, what: `the ${step.name} step` };
+  if (options.step === undefined) return { units: stepsConfiguredIn(configDir).flatMap((step) => step.units), what: 'every step' };
+  return { units: stepNamed(options.step).units, what: `the ${options.step} step` };
 }
 
 export default async function summaryExecutor(options: SummaryExecutorOptions, context: ExecutorContext) {
