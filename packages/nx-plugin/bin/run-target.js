@@ -11,10 +11,9 @@
 const { existsSync } = require('node:fs');
 const { join } = require('node:path');
 const { CONFIG_DIR, DEFAULT_PROJECT_NAME } = require('../src/steps/registry');
+const { compileTypeScriptSource } = require('../src/typescript-source');
 
 const EXECUTORS = ['validate', 'synth', 'render', 'summary'];
-/** What Nx compiles a local plugin's TypeScript with; a devDependency of Pushbutton's repository. */
-const TRANSPILER = '@swc-node/register';
 
 /** @param {string} message @returns {never} */
 function usage(message) {
@@ -39,10 +38,7 @@ function parse(args) {
 /** The executor's module; in Pushbutton's own repository its TypeScript source, compiled as Nx would. @param {string} executor */
 function load(executor) {
   const module = join(__dirname, '..', 'src', 'executors', executor, 'executor');
-  if (!existsSync(`${module}.js`)) {
-    process.env.SWC_NODE_PROJECT ??= join(process.cwd(), 'tsconfig.base.json');
-    require(TRANSPILER);
-  }
+  if (!existsSync(`${module}.js`)) compileTypeScriptSource();
   return require(module).default;
 }
 

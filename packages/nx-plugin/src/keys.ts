@@ -4,7 +4,7 @@ import { generateKeyPair, sign } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import forge from 'node-forge';
+import type forge from 'node-forge';
 import { writeFileAtomic } from './fs-atomic';
 import { paths } from './paths';
 import type { Mode } from './mode';
@@ -29,25 +29,27 @@ async function createKey(commonName: string): Promise<{ keyPem: string; csrPem: 
     privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
     publicKeyEncoding: { type: 'spki', format: 'pem' },
   });
-  return { keyPem: privateKey, csrPem: certificateRequest(commonName, publicKey, privateKey) };
+  return { keyPem: privateKey, csrPem: await certificateRequest(commonName, publicKey, privateKey) };
 }
 
 /** forge's view of a request while it is signed: what `csr.sign()` sets, which its types leave out. */
 type SigningRequest = forge.pki.CertificateSigningRequest & { siginfo: { algorithmOid: string } };
-const requestInfo = (forge.pki as unknown as { getCertificationRequestInfo(csr: SigningRequest): forge.asn1.Asn1 }).getCertificationRequestInfo;
+type RequestInfo = { getCertificationRequestInfo(csr: SigningRequest): forge.asn1.Asn1 };
 
 /**
  * The PKCS#10 request, SHA-256 with RSA. forge builds it as its `csr.sign()` does, but Node's
  * crypto signs it: the same bytes (PKCS#1 v1.5 is deterministic), without forge's RSA in
- * JavaScript (about 40–80 ms a key, on the cores Terraform runs on).
+ * JavaScript (about 40–80 ms a key, on the cores Terraform runs on). forge loads only here: most
+ * tasks that import this module make no key (a load is about 35 ms of CPU).
  */
-function certificateRequest(commonName: string, publicKeyPem: string, privateKeyPem: string): string {
+async function certificateRequest(commonName: string, publicKeyPem: string, privateKeyPem: string): Promise<string> {
+  const { default: forge } = await import('node-forge');
   const csr = forge.pki.createCertificationRequest() as SigningRequest;
   csr.publicKey = forge.pki.publicKeyFromPem(publicKeyPem);
   csr.setSubject([{ name: 'commonName', value: commonName }]);
   csr.md = forge.md.sha256.create();
   csr.signatureOid = csr.siginfo.algorithmOid = forge.pki.oids.sha256WithRSAEncryption;
-  csr.certificationRequestInfo = requestInfo(csr);
+  csr.certificationRequestInfo = (forge.pki as unknown as RequestInfo).getCertificationRequestInfo(csr);
   const signed = Buffer.from(forge.asn1.toDer(csr.certificationRequestInfo).getBytes(), 'binary');
   csr.signature = sign('sha256', signed, privateKeyPem).toString('binary');
   return forge.pki.certificationRequestToPem(csr);

@@ -29,6 +29,8 @@ const paths = {
   bundlesDir: (/** @type {Mode} */ mode) => join(RUN_DIR, 'bundles', mode),
   /** Output of `<stack>-apply`: the facts later steps read. */
   factsFile: (/** @type {Mode} */ mode, /** @type {string} */ stack) => join(RUN_DIR, 'facts', mode, `${stack}.json`),
+  /** The settings last read from a config folder, with what they were made from (config/load-config.ts). */
+  configMemoFile: (/** @type {string} */ configDir) => join(RUN_DIR, 'config', `${configDir.replace(/[^\w.-]+/g, '_')}.v8`),
   /** The study report `infra:report` writes. */
   reportFile: (/** @type {Mode} */ mode) => join(RUN_DIR, 'reports', mode, 'study-report.html'),
 };

@@ -104,13 +104,35 @@ describe('the packages as published (tools/build-packages.mjs)', () => {
     expect(run('synth', 'network').stderr).toContain('expected option=value, got "network".');
   });
 
-  it('loads an AWS SDK client only when an effect calls it, not with the effect executor', () => {
+  it("loads one effect's code when its task runs, and an AWS SDK client only when the effect calls it", () => {
     const script = `
       require('@pushbutton/nx-plugin/src/executors/effect/executor.js');
-      console.log(JSON.stringify(Object.keys(require.cache).filter((f) => /@aws-sdk\\/client-|steps\\/core\\/core-deploy\\.js/.test(f))));`;
-    const loaded: string[] = JSON.parse(runBuilt(script));
-    expect(loaded.some((file) => file.endsWith('core-deploy.js')), "the effects' code, which calls Greengrass").toBe(true);
-    expect(loaded.filter((file) => file.includes('@aws-sdk/client-'))).toEqual([]);
+      const { unitCode } = require('@pushbutton/nx-plugin/src/steps/kinds.js');
+      const { UNITS } = require('@pushbutton/nx-plugin/src/steps/registry.js');
+      const effects = UNITS.filter(({ unit }) => unit.kind === 'effect').map(({ step, unit }) => '/steps/' + step.name + '/' + unit.name + '.js');
+      const loaded = () => Object.keys(require.cache).filter((f) => f.includes('/@aws-sdk/client-') || effects.some((e) => f.endsWith(e)));
+      const withExecutor = loaded();
+      unitCode('effect', 'core-deploy');
+      console.log(JSON.stringify({ effects, withExecutor, withUnit: loaded() }));`;
+    const { effects, withExecutor, withUnit }: Record<string, string[]> = JSON.parse(runBuilt(script));
+    expect(effects.length, 'the effects there are').toBeGreaterThan(1);
+    expect(withExecutor, 'the effect executor alone').toEqual([]);
+    // core-deploy's own module; the Greengrass client it calls loads when it calls it.
+    expect(withUnit.map((file) => file.replace(/^.*\/steps\//, ''))).toEqual(['core/core-deploy.js']);
+  });
+
+  it('reads config a second time from its memo, without loading the YAML parser or the schema validators', () => {
+    cpSync(join(WORKSPACE, 'config'), join(root, 'again'), { recursive: true });
+    const script = `
+      const { loadConfig } = require('@pushbutton/nx-plugin/src/config/load-config.js');
+      const settings = loadConfig(process.cwd(), 'again');
+      const parsing = Object.keys(require.cache).filter((f) => /node_modules\\/yaml\\/|schemas\\/validators\\.js$/.test(f));
+      console.log(JSON.stringify({ settings, parsing: parsing.length }));`;
+    const first = JSON.parse(runBuilt(script));
+    const second = JSON.parse(runBuilt(script));
+    expect(first.parsing, 'the first task parses').toBeGreaterThan(1);
+    expect(second.parsing, 'the second task').toBe(0);
+    expect(second.settings).toEqual(first.settings);
   });
 
   it('checks config with the validators compiled at build time: the same settings and errors, no compiling', () => {

@@ -90,7 +90,7 @@ describe('the network stack under Terraform', () => {
     expect(stateLine.length).toBeGreaterThan(1_000_000);
     const { provider_schemas, provider_format_version, ...state } = JSON.parse(stateLine).test_state;
     expect(Object.keys(provider_schemas)).toEqual(['registry.terraform.io/hashicorp/aws']);
-    const message = parseMessage(stateLine);
+    const message = parseMessage(Buffer.from(stateLine));
     expect(message.type).toBe('test_state');
     expect(message.test_state).toEqual(state);
     expect(provider_format_version).toBeDefined();
@@ -99,7 +99,7 @@ describe('the network stack under Terraform', () => {
   it('parses a line whole when what looks like the schemas key is a value of its own', () => {
     const lookalike = { provider_format_version: '1.0', provider_schemas: { padding: 'x'.repeat(200_000) } };
     const line = JSON.stringify({ '@message': 'state', test_state: { outputs: { odd: { value: lookalike } } }, type: 'test_state' });
-    expect(parseMessage(line)).toEqual(JSON.parse(line));
+    expect(parseMessage(Buffer.from(line))).toEqual(JSON.parse(line));
   });
 
   it("runs Terraform with Go's collector at a lower CPU cost, unless the environment chooses", () => {

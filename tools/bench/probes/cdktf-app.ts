@@ -2,7 +2,7 @@
 // same config, in an App whose outdir the CLI chooses. BENCH_WORKSPACE and BENCH_STACK say which.
 import { loadConfig } from '@pushbutton/nx-plugin/src/config/load-config';
 import { buildStack } from '@pushbutton/stacks';
-import { codeOf } from '@pushbutton/nx-plugin/src/steps/kinds';
+import { unitCode } from '@pushbutton/nx-plugin/src/steps/kinds';
 
-const { app } = buildStack(codeOf('stack')[process.env.BENCH_STACK!], process.env.BENCH_STACK!, loadConfig(process.env.BENCH_WORKSPACE!, 'config'));
+const { app } = buildStack(unitCode('stack', process.env.BENCH_STACK!), process.env.BENCH_STACK!, loadConfig(process.env.BENCH_WORKSPACE!, 'config'));
 app.synth();

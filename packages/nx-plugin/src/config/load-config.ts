@@ -1,45 +1,30 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import type { ProjectSettings, Settings } from '@pushbutton/stacks';
-import projectSchema from '../../schemas/project.schema.json';
-import { PROJECT_CONFIG_FILE, STEPS } from '../steps/registry';
-import type { StepDefinition } from '../steps/definition';
-import { ConfigError } from './config-error';
-import { ConfigFile } from './config-file';
-import { Schema, validateAgainstSchema } from './schema-validation';
-import type { StepConfig, WorkspaceFiles } from './step-config';
+// The config on disk, validated (parse-config.ts), remembered between the tasks of a run. Most
+// tasks of a run read the same config: parsing its YAML and checking it, with the modules that
+// takes, is about a tenth of a second of CPU in each, beside Terraform. The memo keeps the
+// settings with what they were made from: every file the parse read or listed, and the plugin's
+// code. A task uses it only when all of that is unchanged, and otherwise parses and checks again.
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { deserialize, serialize } from 'node:v8';
+import { writeFileAtomic } from '../fs-atomic';
+import { paths } from '../paths';
+import { requireWhenNeeded } from '../typescript-source';
+import type { ListFiles, PushbuttonConfig, ReadConfigText } from './parse-config';
 
-/** Everything in the config folder, validated and with defaults filled in. */
-export type PushbuttonConfig = Settings;
+export type { PushbuttonConfig } from './parse-config';
 
-/** Each step's config file: its schema and rules, from the step's folder (loaded with this module). */
-const STEP_CONFIGS = STEPS.map((step: StepDefinition) => ({
-  step,
-  schema: require(`../steps/${step.name}/schema.json`) as Schema,
-  config: require(`../steps/${step.name}/config`).config as StepConfig<unknown, unknown>,
-}));
-
-function resolveProject(data: any): ProjectSettings {
-  const state = data.state.backend === 's3' ? { ...data.state, region: data.state.region ?? data.region } : { backend: 'local' };
-  return { name: data.name, region: data.region, tags: data.tags, state };
+interface ConfigMemo {
+  /** The plugin's code it was made by (codeIdentity). */
+  code: string;
+  /** Each file the parse read, workspace-relative, and a hash of its text (null: no such file). */
+  read: [string, string | null][];
+  /** Each folder the parse listed, and what was in it (null: no such folder). */
+  listed: [string, string[] | null][];
+  settings: PushbuttonConfig;
 }
 
-/** The text of a config file by its path (`<configDir>/<file>`), or `undefined` if it does not exist. */
-export type ReadConfigText = (path: string) => string | undefined;
-
-function parseValidated(path: string, text: string | undefined, schema: Schema) {
-  const { file, issues } = ConfigFile.fromText(path, text);
-  if (issues.length) return { file, issues, data: undefined };
-  return { file, ...validateAgainstSchema(file, schema) };
-}
-
-/**
- * Reads and validates every config file in `configDir` (relative to `workspaceRoot`).
- * Throws a ConfigError listing every problem, with file, line and key, if any file is invalid.
- */
-export function loadConfig(workspaceRoot: string, configDir: string): PushbuttonConfig {
-  return loadConfigFrom((path) => textOnDisk(workspaceRoot, path), configDir, (dir) => filesOnDisk(workspaceRoot, dir));
-}
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 /** The text of `path` (relative to `root`), or `undefined` if there is no such file. */
 function textOnDisk(root: string, path: string): string | undefined {
@@ -59,32 +44,64 @@ function filesOnDisk(root: string, dir: string): string[] | undefined {
   }
 }
 
-/** The names of the files directly in a folder (relative to the workspace root), or `undefined` if there is none. */
-export type ListFiles = (dir: string) => string[] | undefined;
+/** Every file of the code that turns config into settings, by path, size and time modified: an edit or a new version changes it. */
+function codeIdentity(): string {
+  const packages = [join(__dirname, '..', '..'), dirname(require.resolve('@pushbutton/stacks/package.json'))];
+  const lines: string[] = [];
+  for (const root of packages) {
+    for (const dir of ['src', 'schemas']) {
+      if (!existsSync(join(root, dir))) continue;
+      for (const entry of readdirSync(join(root, dir), { recursive: true, withFileTypes: true })) {
+        if (!entry.isFile()) continue;
+        const file = join(entry.parentPath, entry.name);
+        const { size, mtimeMs } = statSync(file);
+        lines.push(`${relative(root, file)} ${size} ${mtimeMs}`);
+      }
+    }
+  }
+  return sha256(lines.join('\n'));
+}
+
+/** The remembered settings, if every file they were made from and the code are as they were then. */
+function recall(memoFile: string, root: string, code: string): PushbuttonConfig | undefined {
+  let memo: ConfigMemo;
+  try {
+    memo = deserialize(readFileSync(memoFile)) as ConfigMemo;
+  } catch {
+    return undefined;
+  }
+  if (memo.code !== code) return undefined;
+  if (!memo.read.every(([path, hash]) => hash === hashOf(textOnDisk(root, path)))) return undefined;
+  if (!memo.listed.every(([dir, names]) => JSON.stringify(names) === JSON.stringify(filesOnDisk(root, dir) ?? null))) return undefined;
+  return memo.settings;
+}
+
+const hashOf = (text: string | undefined) => (text === undefined ? null : sha256(text));
 
 /**
- * Validates the config files `readText` gives for `configDir`, as loadConfig does those on disk:
- * for config that is not on disk yet, such as a generator's virtual tree. `readText` and `listFiles`
- * also give the workspace's files that config names (custom components).
+ * Reads and validates every config file in `configDir` (relative to `workspaceRoot`).
+ * Throws a ConfigError listing every problem, with file, line and key, if any file is invalid.
  */
-export function loadConfigFrom(readText: ReadConfigText, configDir: string, listFiles: ListFiles): PushbuttonConfig {
-  const workspace: WorkspaceFiles = { read: readText, list: listFiles };
-  const projectPath = join(configDir, PROJECT_CONFIG_FILE);
-  const projectFile = parseValidated(projectPath, readText(projectPath), projectSchema);
-  const issues = [...projectFile.issues];
-  const project = issues.length ? undefined : resolveProject(projectFile.data);
-  const config: Record<string, unknown> = { project };
-  for (const { step, schema, config: stepConfig } of STEP_CONFIGS) {
-    const path = join(configDir, step.configFile);
-    const text = readText(path);
-    if (text === undefined) continue;
-    const stepFile = parseValidated(path, text, schema);
-    issues.push(...stepFile.issues);
-    if (stepFile.issues.length) continue;
-    const resolved = stepConfig.resolve({ file: stepFile.file, data: stepFile.data, project, projectFile: project && projectFile.file, workspace });
-    issues.push(...resolved.issues);
-    config[step.settingsKey] = resolved.settings;
-  }
-  if (issues.length) throw new ConfigError(issues);
-  return config as PushbuttonConfig;
+export function loadConfig(workspaceRoot: string, configDir: string): PushbuttonConfig {
+  const memoFile = join(workspaceRoot, paths.configMemoFile(configDir));
+  const code = codeIdentity();
+  const remembered = recall(memoFile, workspaceRoot, code);
+  if (remembered) return remembered;
+  const read = new Map<string, string | null>();
+  const listed = new Map<string, string[] | null>();
+  const readText: ReadConfigText = (path) => {
+    const text = textOnDisk(workspaceRoot, path);
+    read.set(path, hashOf(text));
+    return text;
+  };
+  const listFiles: ListFiles = (dir) => {
+    const names = filesOnDisk(workspaceRoot, dir);
+    listed.set(dir, names ?? null);
+    return names;
+  };
+  const { loadConfigFrom } = requireWhenNeeded(require, __filename, './parse-config') as typeof import('./parse-config');
+  const settings = loadConfigFrom(readText, configDir, listFiles);
+  const memo: ConfigMemo = { code, read: [...read], listed: [...listed], settings };
+  writeFileAtomic(memoFile, serialize(memo));
+  return settings;
 }

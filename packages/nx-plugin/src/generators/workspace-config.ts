@@ -1,5 +1,5 @@
 import { normalizePath, NxJsonConfiguration, readNxJson, Tree } from '@nx/devkit';
-import { loadConfigFrom, PushbuttonConfig } from '../config/load-config';
+import { loadConfigFrom, PushbuttonConfig } from '../config/parse-config';
 import type { StepDefinition } from '../steps/definition';
 import { CONFIG_DIR, DEFAULT_PROJECT_NAME, PROJECT_CONFIG_FILE, STEPS, stepNamed } from '../steps/registry';
 import { PLUGIN_NAME } from './plugin-package';

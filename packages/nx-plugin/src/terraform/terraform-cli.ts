@@ -1,6 +1,7 @@
 import { execFile, spawn } from 'node:child_process';
 import { basename } from 'node:path';
 import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { heldLock, heldLockMessage } from './state-lock';
 
@@ -65,8 +66,18 @@ export interface TerraformMessage {
 const KEEP_OUTPUT_CHARS = 64_000;
 
 // With -verbose, `terraform test -json` writes the run's state followed by every schema of every
-// provider it uses: about 13 MB for the AWS provider, on one line.
-const PROVIDER_SCHEMAS = /,"provider_format_version":"[^"]*","provider_schemas":/;
+// provider it uses: about 13 MB for the AWS provider, on one line. It stays bytes: only the part
+// before the schemas becomes a string.
+const SCHEMAS_START = Buffer.from(',"provider_format_version":"');
+const SCHEMAS_KEY = '","provider_schemas":';
+
+/** Where the provider schemas' keys start in a line, or -1. */
+function schemasAt(line: Buffer): number {
+  const at = line.indexOf(SCHEMAS_START);
+  if (at < 0) return -1;
+  const versionEnd = line.indexOf('"', at + SCHEMAS_START.length);
+  return line.toString('utf8', versionEnd, versionEnd + SCHEMAS_KEY.length) === SCHEMAS_KEY ? at : -1;
+}
 
 /**
  * One `-json` line of Terraform's, without the provider schemas, which nothing here reads and which
@@ -74,17 +85,36 @@ const PROVIDER_SCHEMAS = /,"provider_format_version":"[^"]*","provider_schemas":
  * (a JSON string escapes its quotes), so the match is the key itself; if anything else matched,
  * the cut object does not parse and the whole line is parsed instead.
  */
-export function parseMessage(line: string): TerraformMessage {
-  const cut = line.length > 100_000 ? PROVIDER_SCHEMAS.exec(line) : null;
-  if (cut) {
-    const type = /"type":"([a-z_]+)"\}$/.exec(line)?.[1];
+export function parseMessage(line: Buffer): TerraformMessage {
+  const cut = line.length > 100_000 ? schemasAt(line) : -1;
+  if (cut >= 0) {
+    const type = /"type":"([a-z_]+)"\}$/.exec(line.toString('utf8', line.length - 100))?.[1];
     try {
-      return { ...JSON.parse(line.slice(0, cut.index) + '}}'), ...(type && { type }) } as TerraformMessage;
+      return { ...JSON.parse(line.toString('utf8', 0, cut) + '}}'), ...(type && { type }) } as TerraformMessage;
     } catch {
       // not the key: parse it all
     }
   }
-  return JSON.parse(line) as TerraformMessage;
+  return JSON.parse(line.toString()) as TerraformMessage;
+}
+
+/** Calls `onLine` with each line of `stream` as it ends, as bytes (readline would make each a string). */
+function eachLine(stream: Readable, onLine: (line: Buffer) => void): void {
+  let pending: Buffer[] = [];
+  const end = (tail: Buffer) => {
+    const line = Buffer.concat([...pending, tail]);
+    pending = [];
+    onLine(line.at(-1) === 0x0d ? line.subarray(0, -1) : line);
+  };
+  stream.on('data', (chunk: Buffer) => {
+    let start = 0;
+    for (let newline = chunk.indexOf(0x0a); newline >= 0; newline = chunk.indexOf(0x0a, start)) {
+      end(chunk.subarray(start, newline));
+      start = newline + 1;
+    }
+    if (start < chunk.length) pending.push(chunk.subarray(start));
+  });
+  stream.on('end', () => pending.length && end(Buffer.alloc(0)));
 }
 
 /** Runs one Terraform command, streaming its output as it comes; resolves with its exit code and output tail. */
@@ -96,14 +126,15 @@ export function runTerraform(cli: TerraformCli, args: string[], options: RunOpti
     const keep = (text: string) => {
       output = (output + text).slice(-KEEP_OUTPUT_CHARS);
     };
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      if (options.onMessage && line.startsWith('{')) {
-        const message = parseMessage(line);
+    eachLine(child.stdout, (bytes) => {
+      if (options.onMessage && bytes[0] === 0x7b /* { */) {
+        const message = parseMessage(bytes);
         options.onMessage(message);
         const detail = (message.diagnostic as { detail?: string } | undefined)?.detail;
         keep(`${message['@message']}${detail ? `\n  ${detail}` : ''}\n`);
         return;
       }
+      const line = bytes.toString();
       options.print(line);
       keep(line + '\n');
     });

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createNodes } from '../../src/index';
 import type { EffectUnit, StepDefinition } from '../../src/steps/definition';
-import { codeOf, loadModule, commandsCode } from '../../src/steps/kinds';
+import { codeOf, loadModule, commandsCode, unitCode } from '../../src/steps/kinds';
 import { registryProblems } from '../../src/steps/registry-check';
 import { STEPS } from '../../src/steps/registry';
 
@@ -44,6 +44,12 @@ describe('the step registry', () => {
       expect(Object.keys(codeOf(kind)).sort(), kind).toEqual(units.sort());
     }
     expect(Object.keys(commandsCode()).sort()).toEqual(['core-status', 'logs', 'report', 'retry', 'status']);
+  });
+
+  it("gives a task its own unit's code, and refuses a unit of another kind or none", () => {
+    expect(unitCode('effect', 'core-deploy')).toBe(codeOf('effect')['core-deploy']);
+    expect(() => unitCode('effect', 'network')).toThrow('Unit network is of kind stack, not effect.');
+    expect(() => unitCode('render', 'core-rendr')).toThrow('Unknown unit "core-rendr"; the units are network, core-account,');
   });
 });
 

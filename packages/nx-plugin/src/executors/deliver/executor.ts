@@ -3,14 +3,11 @@ import { relative } from 'node:path';
 import { Bundle, deliverBundle, runCommand } from '../../bundles/deliver-bundle';
 import { packBundle } from '../../bundles/pack-bundle';
 import { formatFacts } from '../../format';
-import { codeOf } from '../../steps/kinds';
+import { unitCode } from '../../steps/kinds';
 import { forgetUnit, recordUnit } from '../../unit-record';
 import type { Mode } from '../../mode';
 import { runUnitExecutor } from '../run-executor';
 import { unitContext } from '../unit-context';
-
-/** Every deliver unit's plan, loaded with this executor. */
-const DELIVERY_PLANS = codeOf('deliver');
 
 export interface DeliverExecutorOptions {
   unit: string;
@@ -35,7 +32,7 @@ async function handOver(bundle: Bundle, mode: Mode, root: string): Promise<void>
 export default async function deliverExecutor(options: DeliverExecutorOptions, context: ExecutorContext) {
   return runUnitExecutor(context, options.mode, options.unit, async () => {
     const { settings, root } = unitContext(options.unit, options.mode, context, []);
-    const plan = DELIVERY_PLANS[options.unit];
+    const plan = unitCode('deliver', options.unit);
     const bundles = plan(settings, root, options.mode);
     forgetUnit(root, options.mode, options.unit);
     for (const bundle of bundles) {

@@ -5,7 +5,7 @@ import { Bundle, runCommand, uninstallBundle } from '../../bundles/deliver-bundl
 import { readFacts } from '../../facts';
 import { paths } from '../../paths';
 import { forgetUnit } from '../../unit-record';
-import { codeOf } from '../../steps/kinds';
+import { unitCode } from '../../steps/kinds';
 import { unitNamed } from '../../steps/registry';
 import type { Mode } from '../../mode';
 import { awsPreflight, preflight } from '../../terraform/preflight';
@@ -14,10 +14,6 @@ import { SynthesizedStack } from '../../terraform/synthesized-stack';
 import { resolveTerraformCli, TerraformCliOptions } from '../../terraform/terraform-cli';
 import { runUnitExecutor } from '../run-executor';
 import { unitContext } from '../unit-context';
-
-/** Every effect unit's code and deliver unit's plan, loaded with this executor. */
-const EFFECTS = codeOf('effect');
-const DELIVERY_PLANS = codeOf('deliver');
 
 export interface DestroyExecutorOptions extends TerraformCliOptions {
   unit: string;
@@ -61,7 +57,7 @@ function forgetRehearsal(root: string, unit: string): void {
 }
 
 async function undoEffect(options: DestroyExecutorOptions, context: ExecutorContext): Promise<string> {
-  const effect = EFFECTS[options.unit];
+  const effect = unitCode('effect', options.unit);
   if (!readFacts(context.root, options.mode, options.unit)) return 'Nothing to undo: it has not run.';
   const { effectContext } = unitContext(options.unit, options.mode, context);
   if (options.mode === 'rehearse') {
@@ -76,7 +72,7 @@ async function undoEffect(options: DestroyExecutorOptions, context: ExecutorCont
 /** Core bundles installed over ssh: uninstalled with --uninstall, else the person is told what still runs where. */
 async function undoDelivery(options: DestroyExecutorOptions, context: ExecutorContext): Promise<string> {
   const { settings, root } = unitContext(options.unit, options.mode, context, []);
-  const cores = DELIVERY_PLANS[options.unit](settings, root, options.mode).filter((bundle) => bundle.kind === 'core');
+  const cores = unitCode('deliver', options.unit)(settings, root, options.mode).filter((bundle) => bundle.kind === 'core');
   if (!cores.length) return 'Nothing to undo: no core devices.';
   if (options.mode === 'rehearse') return cores.map((bundle) => rehearseUninstall(bundle, options.uninstall)).join('\n');
   if (!options.uninstall) return cores.map(stillInstalled).join('\n');

@@ -1,14 +1,11 @@
 import type { ExecutorContext } from '@nx/devkit';
 import { formatFacts } from '../../format';
-import { codeOf } from '../../steps/kinds';
+import { unitCode } from '../../steps/kinds';
 import { forgetUnit, recordUnit } from '../../unit-record';
 import type { Mode } from '../../mode';
 import { awsPreflight } from '../../terraform/preflight';
 import { runUnitExecutor } from '../run-executor';
 import { unitContext } from '../unit-context';
-
-/** Every effect unit's code, loaded with this executor. */
-const EFFECTS = codeOf('effect');
 
 export interface EffectExecutorOptions {
   unit: string;
@@ -18,7 +15,7 @@ export interface EffectExecutorOptions {
 export default async function effectExecutor(options: EffectExecutorOptions, context: ExecutorContext) {
   return runUnitExecutor(context, options.mode, options.unit, async () => {
     const { effectContext, root } = unitContext(options.unit, options.mode, context);
-    const effect = EFFECTS[options.unit];
+    const effect = unitCode('effect', options.unit);
     const { account } = options.mode === 'live' ? await awsPreflight(`run ${options.unit}`, effectContext.region) : {};
     forgetUnit(root, options.mode, options.unit);
     const result = options.mode === 'live' ? await effect.apply(effectContext) : effect.rehearse(effectContext);

@@ -4,13 +4,10 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { paths } from '../../paths';
 import { renderStep } from '../../render/render-step';
-import { codeOf } from '../../steps/kinds';
+import { unitCode } from '../../steps/kinds';
 import type { Mode } from '../../mode';
 import { runExecutor } from '../run-executor';
 import { unitContext } from '../unit-context';
-
-/** Every render unit's plan, loaded with this executor. */
-const RENDER_PLANS = codeOf('render');
 
 export interface RenderExecutorOptions {
   unit: string;
@@ -48,7 +45,7 @@ export default async function renderExecutor(options: RenderExecutorOptions, con
     const { step, settings, effectContext, root } = unitContext(options.unit, options.mode, context);
     const outDir = paths.renderDir(options.mode, step.name);
     const before = snapshot(join(root, outDir));
-    const items = RENDER_PLANS[options.unit](settings, effectContext.facts, options.mode === 'rehearse');
+    const items = unitCode('render', options.unit)(settings, effectContext.facts, options.mode === 'rehearse');
     renderStep({ workspaceRoot: root, step: step.name, outDir: join(root, outDir), items });
     const note = options.mode === 'rehearse' ? ' (with mock facts)' : '';
     console.log(`Rendered templates/${step.name}${note} into ${outDir}, ${items.length} items. ${describeChanges(before, snapshot(join(root, outDir)))}`);

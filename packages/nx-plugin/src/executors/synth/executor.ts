@@ -5,11 +5,8 @@ import { synthesize } from '@pushbutton/stacks';
 import { loadConfig } from '../../config/load-config';
 import { replaceDirectory } from '../../fs-atomic';
 import { paths } from '../../paths';
-import { codeOf } from '../../steps/kinds';
+import { unitCode } from '../../steps/kinds';
 import { configDirOf, runExecutor } from '../run-executor';
-
-/** Every stack unit's builder, loaded with this executor. */
-const STACKS = codeOf('stack');
 
 export interface SynthExecutorOptions {
   stack: string;
@@ -22,7 +19,7 @@ export default async function synthExecutor(options: SynthExecutorOptions, conte
     // The synthesized Terraform replaces the old only once all of it is written.
     const staging = `${outDir}.${process.pid}.staging`;
     try {
-      synthesize(STACKS[options.stack], options.stack, config, staging);
+      synthesize(unitCode('stack', options.stack), options.stack, config, staging);
       replaceDirectory(staging, outDir);
     } finally {
       rmSync(staging, { recursive: true, force: true });
