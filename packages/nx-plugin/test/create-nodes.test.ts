@@ -98,7 +98,7 @@ describe('project inference', () => {
     expect(targets!['workflow-launch'].dependsOn).toEqual(['validate', 'workflow-apply', 'workflow-render']);
     // Each step's target runs all of its units, after the steps whose facts it reads; provision runs every step.
     expect(targets!.network.dependsOn).toEqual(['network-apply']);
-    expect(targets!.core.dependsOn).toEqual(['core-account-apply', 'core-account-link', 'core-components', 'core-devices-apply', 'core-render', 'core-deliver', 'core-deploy']);
+    expect(targets!.core.dependsOn).toEqual(['core-account-apply', 'core-devices-apply', 'core-account-link', 'core-components', 'core-render', 'core-deliver', 'core-deploy']);
     expect(targets!.workflow.dependsOn).toEqual(['network', 'workflow-apply', 'workflow-render', 'workflow-launch']);
     expect(targets!.core.configurations).toEqual({ rehearse: { mode: 'rehearse', command: expect.stringMatching(/ summary mode=rehearse step=core$/) } });
     expect(targets!.provision.dependsOn).toEqual(['network', 'core', 'workflow']);
@@ -116,7 +116,7 @@ describe('project inference', () => {
   it('tears down in reverse: a unit is undone after every unit that reads its facts', async () => {
     const { targets } = await infer();
     const undoneBefore = (target: string) => (targets![target].dependsOn as { target: string }[]).map((d) => (typeof d === 'string' ? d : d.target));
-    expect(undoneBefore('core-account-destroy')).toEqual(['core-account-synth', 'core-account-link-destroy', 'core-components-destroy', 'core-devices-destroy']);
+    expect(undoneBefore('core-account-destroy')).toEqual(['core-account-synth', 'core-devices-destroy', 'core-account-link-destroy', 'core-components-destroy']);
     // The component versions go after the deployments that deploy them, and before the bucket of their artifacts.
     expect(undoneBefore('core-components-destroy')).toEqual(['core-deploy-destroy']);
     expect(undoneBefore('core-devices-destroy')).toEqual(['core-devices-synth', 'core-deploy-destroy']);

@@ -12,6 +12,14 @@ module.exports = {
       summary: 'account-level Greengrass pieces shared by every core: token exchange role, role alias and its policy, Greengrass service role',
       readsFactsOf: [],
     },
+    // Before the effects that also wait for core-account: when Nx has fewer free slots than ready
+    // tasks, it starts them in this order, and the devices' stack is on the way to the end of the run.
+    {
+      name: 'core-devices',
+      kind: 'stack',
+      summary: 'the thing group, and for every core and client device its thing, certificate (from a local key) and IoT policy',
+      readsFactsOf: ['core-account'],
+    },
     {
       name: 'core-account-link',
       kind: 'effect',
@@ -27,12 +35,6 @@ module.exports = {
       packages: ['@aws-sdk/client-greengrassv2', '@aws-sdk/client-s3'],
       // The recipes and artifacts: a changed artifact runs it again, an unchanged one is a cache hit.
       inputs: ['{workspaceRoot}/components/**/*'],
-    },
-    {
-      name: 'core-devices',
-      kind: 'stack',
-      summary: 'the thing group, and for every core and client device its thing, certificate (from a local key) and IoT policy',
-      readsFactsOf: ['core-account'],
     },
     {
       name: 'core-render',
