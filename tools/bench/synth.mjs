@@ -126,6 +126,6 @@ export async function run(bench) {
     '',
     'The synth task\'s process by phase (median time of the phase, and RSS at its end):',
     '',
-    table(['stack', 'node (+ transpiler) start', 'imports (cdktf, provider, config code)', '`loadConfig()`', '`synthesize()`', 'peak RSS'], phaseRows),
+    table(['stack', 'node (+ transpiler) start', 'imports (cdktf, the stacks\' shared code, the config loader)', '`loadConfig()` (from the memo an earlier task left)', '`synthesize()` (with the stack\'s own code)', 'peak RSS'], phaseRows),
   ].join('\n');
 }

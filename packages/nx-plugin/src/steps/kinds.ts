@@ -114,7 +114,7 @@ export const loadModule: Load = (module) => requireWhenNeeded(require, __filenam
 
 /**
  * One unit's code, loaded when its task runs: a task loads its own unit's code and the libraries
- * that code uses, not every unit's (a fifth of a second of CPU in some tasks, beside Terraform).
+ * that code uses, not every unit's (up to a tenth of a second of CPU a task, beside Terraform).
  */
 export function unitCode<K extends keyof UnitCode>(kind: K, unitName: string, load: Load = loadModule): UnitCode[K] {
   const { step, unit } = unitNamed(unitName);
