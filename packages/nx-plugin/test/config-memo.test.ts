@@ -1,6 +1,6 @@
 // The config a run's tasks read again: remembered with what it was made from, and made again when
 // any of that changes (src/config/load-config.ts).
-import { cpSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../src/config/config-error';
@@ -75,6 +75,14 @@ describe('the config a run reads again', () => {
     writeFileSync(memoFile(), 'not a memo');
     expect(exactly(load())).toBe(exactly(settings));
     expect(readFileSync(memoFile(), 'utf8')).not.toBe('not a memo');
+  });
+
+  it('is not needed: where it cannot be written, the config is read as before', () => {
+    mkdirSync(join(root, '.pushbutton'), { recursive: true });
+    writeFileSync(join(root, '.pushbutton/config'), 'a file where the memo folder would be');
+    expect(load().network?.subnet.cidr).toBe('10.20.1.0/24');
+    edit('config/network.yaml', 'cidr: 10.20.1.0/24', 'cidr: 10.20.2.0/24');
+    expect(load().network?.subnet.cidr).toBe('10.20.2.0/24');
   });
 
   it("is made again when Pushbutton's code changes", () => {

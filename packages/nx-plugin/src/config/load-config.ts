@@ -102,6 +102,10 @@ export function loadConfig(workspaceRoot: string, configDir: string): Pushbutton
   const { loadConfigFrom } = requireWhenNeeded(require, __filename, './parse-config') as typeof import('./parse-config');
   const settings = loadConfigFrom(readText, configDir, listFiles);
   const memo: ConfigMemo = { code, read: [...read], listed: [...listed], settings };
-  writeFileAtomic(memoFile, serialize(memo));
+  try {
+    writeFileAtomic(memoFile, serialize(memo));
+  } catch {
+    // Only the next task's time depends on it: a workspace it cannot be written to still validates.
+  }
   return settings;
 }
