@@ -11,7 +11,7 @@
 const { existsSync } = require('node:fs');
 const { join } = require('node:path');
 const { CONFIG_DIR, DEFAULT_PROJECT_NAME } = require('../src/steps/registry');
-const { compileTypeScriptSource } = require('../src/typescript-source');
+const { requireWhenNeeded } = require('../src/typescript-source');
 
 const EXECUTORS = ['validate', 'synth', 'render', 'summary'];
 
@@ -38,8 +38,7 @@ function parse(args) {
 /** The executor's module; in Pushbutton's own repository its TypeScript source, compiled as Nx would. @param {string} executor */
 function load(executor) {
   const module = join(__dirname, '..', 'src', 'executors', executor, 'executor');
-  if (!existsSync(`${module}.js`)) compileTypeScriptSource();
-  return require(module).default;
+  return requireWhenNeeded(require, module, !existsSync(`${module}.js`)).default;
 }
 
 const { executor, options } = parse(process.argv.slice(2));

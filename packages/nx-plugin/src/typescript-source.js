@@ -19,18 +19,18 @@ function compileTypeScriptSource() {
 
 /**
  * `load(module)` for a module required when it is needed rather than when its caller loads: where
- * the caller (`callerFile`, its __filename) is TypeScript source that Nx no longer compiles, the
+ * it is this repository's TypeScript source (`fromSource`) that nothing compiles now, the
  * transpiler is registered and the module required again.
- * @param {(module: string) => any} load the caller's `require` @param {string} callerFile @param {string} module
+ * @param {(module: string) => any} load the caller's `require` @param {string} module @param {boolean} fromSource
  */
-function requireWhenNeeded(load, callerFile, module) {
+function requireWhenNeeded(load, module, fromSource) {
   try {
     return load(module);
   } catch (error) {
     const notFound = /** @type {NodeJS.ErrnoException} */ (error).code === 'MODULE_NOT_FOUND';
-    if (!notFound || !callerFile.endsWith('.ts') || !compileTypeScriptSource()) throw error;
+    if (!notFound || !fromSource || !compileTypeScriptSource()) throw error;
     return load(module);
   }
 }
 
-module.exports = { compileTypeScriptSource, requireWhenNeeded };
+module.exports = { requireWhenNeeded };

@@ -25,6 +25,7 @@ interface ConfigMemo {
 }
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+const hashOf = (text: string | undefined) => (text === undefined ? null : sha256(text));
 
 /** The text of `path` (relative to `root`), or `undefined` if there is no such file. */
 function textOnDisk(root: string, path: string): string | undefined {
@@ -76,8 +77,6 @@ function recall(memoFile: string, root: string, code: string): PushbuttonConfig 
   return memo.settings;
 }
 
-const hashOf = (text: string | undefined) => (text === undefined ? null : sha256(text));
-
 /**
  * Reads and validates every config file in `configDir` (relative to `workspaceRoot`).
  * Throws a ConfigError listing every problem, with file, line and key, if any file is invalid.
@@ -99,7 +98,7 @@ export function loadConfig(workspaceRoot: string, configDir: string): Pushbutton
     listed.set(dir, names ?? null);
     return names;
   };
-  const { loadConfigFrom } = requireWhenNeeded(require, __filename, './parse-config') as typeof import('./parse-config');
+  const { loadConfigFrom } = requireWhenNeeded(require, './parse-config', __filename.endsWith('.ts')) as typeof import('./parse-config');
   const settings = loadConfigFrom(readText, configDir, listFiles);
   const memo: ConfigMemo = { code, read: [...read], listed: [...listed], settings };
   try {

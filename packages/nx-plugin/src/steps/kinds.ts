@@ -110,7 +110,7 @@ export const commandModule = (step: StepDefinition, command: CommandDefinition) 
 
 /** Loads a module by a path relative to this folder, or a package path. */
 export type Load = (module: string) => { default?: unknown };
-export const loadModule: Load = (module) => requireWhenNeeded(require, __filename, module);
+export const loadModule: Load = (module) => requireWhenNeeded(require, module, __filename.endsWith('.ts'));
 
 /**
  * One unit's code, loaded when its task runs: a task loads its own unit's code and the libraries

@@ -1,6 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
 import { basename } from 'node:path';
-import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { heldLock, heldLockMessage } from './state-lock';
@@ -98,7 +97,7 @@ export function parseMessage(line: Buffer): TerraformMessage {
   return JSON.parse(line.toString()) as TerraformMessage;
 }
 
-/** Calls `onLine` with each line of `stream` as it ends, as bytes (readline would make each a string). */
+/** Calls `onLine` with each line of `stream` as it ends, as bytes (readline would make each a string: the state line is 13 MB). */
 function eachLine(stream: Readable, onLine: (line: Buffer) => void): void {
   let pending: Buffer[] = [];
   const end = (tail: Buffer) => {
@@ -126,22 +125,20 @@ export function runTerraform(cli: TerraformCli, args: string[], options: RunOpti
     const keep = (text: string) => {
       output = (output + text).slice(-KEEP_OUTPUT_CHARS);
     };
+    const printLine = (bytes: Buffer) => {
+      const line = bytes.toString();
+      options.print(line);
+      keep(line + '\n');
+    };
     eachLine(child.stdout, (bytes) => {
       if (options.onMessage && bytes[0] === 0x7b /* { */) {
         const message = parseMessage(bytes);
         options.onMessage(message);
         const detail = (message.diagnostic as { detail?: string } | undefined)?.detail;
         keep(`${message['@message']}${detail ? `\n  ${detail}` : ''}\n`);
-        return;
-      }
-      const line = bytes.toString();
-      options.print(line);
-      keep(line + '\n');
+      } else printLine(bytes);
     });
-    createInterface({ input: child.stderr }).on('line', (line) => {
-      options.print(line);
-      keep(line + '\n');
-    });
+    eachLine(child.stderr, printLine);
     child.on('error', (error: NodeJS.ErrnoException) =>
       reject(error.code === 'ENOENT' ? new Error(`Terraform binary \`${cli.binary}\` was not found on PATH`) : error),
     );
