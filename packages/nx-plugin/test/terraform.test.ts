@@ -1,9 +1,10 @@
 // The Terraform-backed suite: the real binary, providers from the mirror or cache Terraform is
 // configured with (PUSHBUTTON_TF_PLUGIN_DIR / TF_CLI_CONFIG_FILE), one plugin cache for every stack.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { stripVTControlCharacters } from 'node:util';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { synthesize } from '@pushbutton/stacks';
 import { BATCH_BOOTSTRAP } from '@pushbutton/stacks/src/workflow/batch';
 import { resultsBucketPrefix } from '@pushbutton/stacks/src/workflow/settings';
@@ -12,6 +13,7 @@ import { loadConfig } from '../src/config/load-config';
 import { writeFacts } from '../src/facts';
 import { paths } from '../src/paths';
 import { preflight } from '../src/terraform/preflight';
+import { installedProvider } from '../src/terraform/attached-providers';
 import { MOCK_ACCOUNT, mockId } from '../src/terraform/rehearsal';
 import { ApplyResult, applyStack, REHEARSAL_ENV, StackRun } from '../src/terraform/stack-run';
 import { SynthesizedStack } from '../src/terraform/synthesized-stack';
@@ -39,6 +41,18 @@ function rehearsal(stack: string): StackRun {
   };
 }
 
+/** The inits rehearsals share (one per set of providers and where they come from). */
+const sharedInits = () => readdirSync(join(root, paths.runDir, 'rehearse-init'));
+
+/** Terraform's environment in a rehearsal, with the data directory of the one init the stacks share. */
+function rehearsalEnv(): NodeJS.ProcessEnv {
+  const [init] = sharedInits();
+  return terraformEnv({ ...REHEARSAL_ENV, TF_DATA_DIR: join(root, paths.rehearsalInitDir(init), '.terraform') });
+}
+
+/** The Terraform commands a log shows being run. */
+const commandsIn = (log: string) => [...log.matchAll(/^> \S*terraform\S* (\w+)/gm)].map((m) => m[1]);
+
 /** Applies the stack in rehearse mode; returns its result and what it printed. */
 async function rehearse(stack: string, readsFactsOf: string[]): Promise<[ApplyResult, string]> {
   const from = printed.length;
@@ -62,12 +76,13 @@ describe('the network stack under Terraform', () => {
   it('inits from the mirror, then validates, plans and applies against the mock provider in one terraform test', async () => {
     const result = await applyStack(rehearsal('network'));
     const log = stripVTControlCharacters(printed.join('\n'));
-    expect([...log.matchAll(/^> terraform (\w+)/gm)].map((m) => m[1])).toEqual(['init', 'test']);
+    expect(commandsIn(log)).toEqual(['init', 'test']);
     expect(log).toMatch(/Plan: 8 to add, 0 to change, 0 to destroy/);
     expect(log).toContain('  + aws_vpc.vpc will be created');
     expect(log).toContain('Success! 1 passed, 0 failed.');
 
-    const providerDir = join(root, paths.workDir('rehearse', 'network'), '.terraform/providers/registry.terraform.io/hashicorp/aws/5.100.0');
+    expect(sharedInits()).toHaveLength(1);
+    const providerDir = join(root, paths.rehearsalInitDir(sharedInits()[0]), '.terraform/providers/registry.terraform.io/hashicorp/aws/5.100.0');
     expect(existsSync(providerDir)).toBe(true);
     expect(result.resources).toHaveLength(8);
     expect(result.values).toEqual({
@@ -85,7 +100,7 @@ describe('the network stack under Terraform', () => {
 
   it("reads terraform test's -verbose state line without the provider schemas it carries", async () => {
     const dir = join(root, paths.workDir('rehearse', 'network'));
-    const lines = (await captureTerraform(resolveTerraformCli({}), ['test', '-json', '-verbose'], { cwd: dir, env: terraformEnv(REHEARSAL_ENV) })).split('\n');
+    const lines = (await captureTerraform(resolveTerraformCli({}), ['test', '-json', '-verbose'], { cwd: dir, env: rehearsalEnv() })).split('\n');
     const stateLine = lines.find((line) => line.includes('"type":"test_state"'))!;
     expect(stateLine.length).toBeGreaterThan(1_000_000);
     const { provider_schemas, provider_format_version, ...state } = JSON.parse(stateLine).test_state;
@@ -108,13 +123,13 @@ describe('the network stack under Terraform', () => {
   });
 
   /** Applies a copy of the network stack changed by `breakIt`; gives back the failure. */
-  async function applyBroken(breakIt: (resource: Record<string, Record<string, Record<string, unknown>>>) => void): Promise<TerraformError> {
+  async function applyBroken(breakIt: (resource: Record<string, Record<string, Record<string, unknown>>>) => void, change: Partial<StackRun> = {}): Promise<TerraformError> {
     const broken = SynthesizedStack.read(root, 'network');
     breakIt(broken.json.resource as Record<string, Record<string, Record<string, unknown>>>);
     const file = join(root, 'broken.tf.json');
     writeFileSync(file, JSON.stringify(broken.json));
     rmSync(join(root, paths.factsFile('rehearse', 'network')), { force: true });
-    const run = { ...rehearsal('network'), stack: new SynthesizedStack('network', file, broken.json) };
+    const run = { ...rehearsal('network'), stack: new SynthesizedStack('network', file, broken.json), ...change };
     return applyStack(run).catch((error) => error);
   }
 
@@ -135,6 +150,122 @@ describe('the network stack under Terraform', () => {
     expect(failure.output).toContain('The subnet needs the VPC 10.99.0.0/16.');
     expect(existsSync(join(root, paths.factsFile('rehearse', 'network')))).toBe(false);
   });
+
+  /** Rehearses the network stack as `run` changes it; gives back the Terraform commands it ran. */
+  async function commandsOf(run: Partial<StackRun>): Promise<string[]> {
+    const from = printed.length;
+    await applyStack({ ...rehearsal('network'), ...run });
+    return commandsIn(stripVTControlCharacters(printed.slice(from).join('\n')));
+  }
+
+  it('inits a stack that calls a module in its own folder, where the module gets installed', async () => {
+    const dir = join(root, paths.workDir('rehearse', 'network'));
+    const module = join(dir, 'modules', 'label');
+    mkdirSync(module, { recursive: true });
+    writeFileSync(join(module, 'main.tf.json'), JSON.stringify({ output: { name: { value: 'rehearsed' } } }));
+    const json = { ...SynthesizedStack.read(root, 'network').json, module: { label: { source: './modules/label' } } };
+    const file = join(root, 'with-module.tf.json');
+    writeFileSync(file, JSON.stringify(json));
+    try {
+      expect(await commandsOf({ stack: new SynthesizedStack('network', file, json) })).toEqual(['init', 'test']);
+      expect(JSON.parse(readFileSync(join(dir, '.terraform', 'modules', 'modules.json'), 'utf8')).Modules).toContainEqual(
+        expect.objectContaining({ Key: 'label', Source: './modules/label' }),
+      );
+    } finally {
+      for (const made of [join(dir, 'modules'), join(dir, '.terraform')]) rmSync(made, { recursive: true, force: true });
+    }
+  });
+
+  /** Runs `check`, then removes the inits it made, so the stacks share the first one again. */
+  async function withInitsRemoved(check: (first: string) => Promise<void>): Promise<void> {
+    const [first] = sharedInits();
+    try {
+      await check(first);
+    } finally {
+      for (const init of sharedInits()) if (init !== first) rmSync(join(root, paths.rehearsalInitDir(init)), { recursive: true, force: true });
+    }
+  }
+
+  it('inits once more where Terraform changes, shares that init from then on, and keeps the first', () =>
+    withInitsRemoved(async (first) => {
+      const binary = join(root, 'bin', 'terraform');
+      mkdirSync(dirname(binary), { recursive: true });
+      symlinkSync(execFileSync('sh', ['-c', 'command -v "$0"', resolveTerraformCli({}).binary], { encoding: 'utf8' }).trim(), binary);
+      const cli = { ...resolveTerraformCli({}), binary };
+      expect(await commandsOf({ cli })).toEqual(['init', 'test']);
+      expect(await commandsOf({ cli })).toEqual(['test']);
+      expect(sharedInits()).toHaveLength(2);
+      expect(sharedInits()).toContain(first);
+    }));
+
+  const AWS = 'registry.terraform.io/hashicorp/aws';
+
+  /**
+   * A mirror whose AWS provider writes down each start (its pid and arguments), then runs the real
+   * one; without `debugMode` it refuses `-debug`, as a provider built without a debug mode does.
+   */
+  function loggingMirror(debugMode: boolean): { cli: StackRun['cli']; starts: () => { pid: number; args: string }[] } {
+    const real = installedProvider(join(root, paths.rehearsalInitDir(sharedInits()[0]), '.terraform'), AWS, '5.100.0')!;
+    const mirror = mkdtempSync(join(root, 'logging-mirror-'));
+    const dir = join(mirror, AWS, '5.100.0', basename(dirname(real)));
+    mkdirSync(dir, { recursive: true });
+    const log = join(mirror, 'starts.log');
+    const refuse = debugMode ? '' : 'if [ "$1" = -debug ]; then exit 1; fi\n';
+    writeFileSync(join(dir, basename(real)), `#!/bin/sh\necho "$$ $*" >> '${log}'\n${refuse}exec '${realpathSync(real)}' "$@"\n`, { mode: 0o755 });
+    const starts = () =>
+      (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n') : []).map((line) => {
+        const [pid, ...args] = line.split(' ');
+        return { pid: Number(pid), args: args.join(' ') };
+      });
+    return { cli: { ...resolveTerraformCli({}), pluginDir: mirror }, starts };
+  }
+
+  const running = (pid: number) => {
+    try {
+      return process.kill(pid, 0);
+    } catch {
+      return false;
+    }
+  };
+
+  it('starts the provider once, in debug mode, for every step of terraform test, and leaves it running in no case', () =>
+    withInitsRemoved(async () => {
+      const { cli, starts } = loggingMirror(true);
+      const from = printed.length;
+      const result = await applyStack({ ...rehearsal('network'), cli });
+      expect(printed.slice(from).join('\n')).toContain('Providers: started once, in debug mode, for every step of terraform test to attach to');
+      expect(result.values.vpc_id).toBe(mockId('aws_vpc.vpc'));
+      expect(starts().map((start) => start.args)).toEqual(['-debug']);
+
+      const failure = await applyBroken((resource) => (resource.aws_vpc.vpc.no_such_argument = true), { cli });
+      expect(failure.output).toContain('No argument or block type is named "no_such_argument"');
+      expect(starts().map((start) => start.args)).toEqual(['-debug', '-debug']);
+      expect(starts().filter((start) => running(start.pid))).toEqual([]);
+    }));
+
+  it('lets terraform test start a provider that has no debug mode itself, at each step, with the same result', () =>
+    withInitsRemoved(async () => {
+      const { cli, starts } = loggingMirror(false);
+      const from = printed.length;
+      const result = await applyStack({ ...rehearsal('network'), cli });
+      expect(printed.slice(from).join('\n')).toContain('Providers: one has no debug mode to attach to, so terraform test starts them for each step');
+      expect(result.values.vpc_id).toBe(mockId('aws_vpc.vpc'));
+      const [refused, ...byTerraform] = starts();
+      expect(refused.args).toBe('-debug');
+      expect(byTerraform.length).toBeGreaterThan(1);
+      expect(byTerraform.every((start) => start.args === '')).toBe(true);
+    }));
+
+  it('keeps nothing of an init that failed, so the next rehearsal with that source inits again', async () => {
+    const before = sharedInits();
+    const cli = { ...resolveTerraformCli({}), pluginDir: mkdtempSync(join(root, 'empty-mirror-')) };
+    const failure = await applyStack({ ...rehearsal('network'), cli }).catch((error) => error);
+    expect(failure).toBeInstanceOf(TerraformError);
+    expect(failure.command).toMatch(/ init -input=false -plugin-dir=.*empty-mirror-/);
+    expect(failure.output).toContain('registry.terraform.io/hashicorp/aws');
+    expect(readdirSync(join(root, paths.runDir, 'rehearse-init'))).toEqual(before);
+  });
+
 });
 
 /** Every file under `dir`, but not the providers Terraform installed (huge binaries). */
@@ -157,6 +288,20 @@ describe('the core stacks under Terraform', () => {
     for (const stack of ['core-account', 'core-devices']) synthesize(STACKS[stack], stack, config, join(root, paths.synthDir(stack)));
     [account, accountLog] = await rehearse('core-account', []);
     [devices, devicesLog] = await rehearse('core-devices', ['core-account']);
+  });
+
+  it("runs terraform test alone for each: the providers come from the network rehearsal's init", () => {
+    for (const log of [accountLog, devicesLog]) {
+      expect(commandsIn(log)).toEqual(['test']);
+      expect(log).toMatch(/^Providers: initialized once for every rehearsal that needs them, in \.pushbutton\/rehearse-init\/[0-9a-f]{16}$/m);
+    }
+    expect(sharedInits()).toHaveLength(1);
+    const lockFile = readFileSync(join(root, paths.rehearsalInitDir(sharedInits()[0]), '.terraform.lock.hcl'), 'utf8');
+    for (const stack of ['core-account', 'core-devices']) {
+      const dir = join(root, paths.workDir('rehearse', stack));
+      expect(readFileSync(join(dir, '.terraform.lock.hcl'), 'utf8')).toBe(lockFile);
+      expect(existsSync(join(dir, '.terraform'))).toBe(false);
+    }
   });
 
   it('validates, plans and mock-applies core-account: roles, role alias and its policy', () => {
@@ -277,7 +422,7 @@ async function mockAppliedResources(stack: string): Promise<Record<string, Recor
   let resources: StateResource[] = [];
   await runTerraform(resolveTerraformCli({}), ['test', '-json', '-verbose'], {
     cwd: join(root, paths.workDir('rehearse', stack)),
-    env: terraformEnv(REHEARSAL_ENV),
+    env: rehearsalEnv(),
     print: () => {},
     onMessage: (message) => {
       const state = message.test_state as { root_module?: { resources?: StateResource[] } } | undefined;
@@ -411,7 +556,7 @@ describe('the workflow stack under Terraform', () => {
       main.resource.aws_s3_bucket.results.bucket_prefix = prefix;
       writeFileSync(join(dir, 'main.tf.json'), JSON.stringify(main));
       const cli = resolveTerraformCli({});
-      return runTerraform(cli, ['validate', '-no-color'], { cwd: dir, env: terraformEnv(REHEARSAL_ENV), print: () => {} }).then(
+      return runTerraform(cli, ['validate', '-no-color'], { cwd: dir, env: rehearsalEnv(), print: () => {} }).then(
         () => 'valid',
         (error: TerraformError) => error.output,
       );

@@ -6,6 +6,8 @@ import type { TerraformMessage } from './terraform-cli';
 
 export const REHEARSAL_TEST_FILE = 'tests/rehearse.tftest.json';
 export const REHEARSAL_OVERRIDE_FILE = 'rehearsal_override.tf.json';
+/** The state stays in the rehearsal folder (`terraform test` keeps its own in memory). */
+const REHEARSAL_BACKEND = { local: { path: 'rehearsal-plan.tfstate' } };
 
 /**
  * Lets `terraform plan` run offline: the state stays in the rehearsal folder, and the
@@ -27,10 +29,18 @@ export function rehearsalOverride(stack: SynthesizedStack): object {
     (resource[type] ??= {})[name] = { lifecycle: { prevent_destroy: false } };
   }
   return {
-    terraform: { backend: { local: { path: 'rehearsal-plan.tfstate' } } },
+    terraform: { backend: REHEARSAL_BACKEND },
     provider: Object.fromEntries(awsProviders.map((p) => [p.name, [skips]])),
     ...(Object.keys(resource).length && { resource }),
   };
+}
+
+/**
+ * All a shared rehearsal `init` needs of a stack: its providers and the rehearsal's backend.
+ * Stacks with the same providers get the same configuration, so they can share one init.
+ */
+export function rehearsalInitConfig(stack: SynthesizedStack): object {
+  return { terraform: { backend: REHEARSAL_BACKEND, required_providers: stack.json.terraform?.required_providers ?? {} } };
 }
 
 // EC2 ids look like `vpc-0123456789abcdef0`; mock ids do too, so they read like what they stand for.

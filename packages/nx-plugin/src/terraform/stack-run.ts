@@ -1,5 +1,6 @@
 // Running Terraform for one stack: its working directory, apply and destroy, live or rehearsed.
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import { factsAsVariables } from '../facts';
@@ -11,7 +12,16 @@ import type { StateParts } from '../state-token';
 import { forgetUnit, recordUnit } from '../unit-record';
 import type { Mode } from '../mode';
 import { unitNamed } from '../steps/registry';
-import { MOCK_ACCOUNT, REHEARSAL_OVERRIDE_FILE, REHEARSAL_TEST_FILE, rehearsalCollector, rehearsalOverride, rehearsalTestFile } from './rehearsal';
+import {
+  MOCK_ACCOUNT,
+  REHEARSAL_OVERRIDE_FILE,
+  REHEARSAL_TEST_FILE,
+  rehearsalCollector,
+  rehearsalInitConfig,
+  rehearsalOverride,
+  rehearsalTestFile,
+} from './rehearsal';
+import { attachProviders, type AttachedProviders } from './attached-providers';
 import type { SynthesizedStack } from './synthesized-stack';
 import { captureTerraform, runTerraform, RunOptions, TerraformCli, terraformEnv } from './terraform-cli';
 
@@ -76,11 +86,49 @@ async function deviceKeys(run: StackRun): Promise<Record<string, DeviceKey>> {
 interface PreparedStack {
   dir: string;
   keys: Record<string, DeviceKey>;
+  /** What Terraform needs to find the initialized providers: TF_DATA_DIR where the init is shared. */
+  initEnv: NodeJS.ProcessEnv;
+}
+
+const LOCK_FILE = '.terraform.lock.hcl';
+
+/** What an init's result depends on besides its configuration: the binary, and where providers come from. */
+function initKey(config: object, cli: TerraformCli, env: NodeJS.ProcessEnv): string {
+  const cliConfig = env.TF_CLI_CONFIG_FILE && existsSync(env.TF_CLI_CONFIG_FILE) ? readFileSync(env.TF_CLI_CONFIG_FILE, 'utf8') : '';
+  const from = [cli.binary, cli.pluginDir, env.TF_CLI_CONFIG_FILE, cliConfig, env.TF_PLUGIN_CACHE_DIR];
+  return createHash('sha256').update(JSON.stringify([config, from])).digest('hex').slice(0, 16);
 }
 
 /**
- * Lays out the stack's working directory, then runs `terraform init` while it makes the device keys
- * this machine lacks. Nothing here changes the world.
+ * Rehearsals share one `terraform init` among stacks that need the same providers: each stack's
+ * `terraform test` runs against its data directory (TF_DATA_DIR) with a copy of its lock file
+ * (docs/decisions.md, "Rehearsal"). The init runs in a folder of its own, renamed into place when
+ * it succeeds, so a half-done init is never used and two stacks starting at once both go on.
+ */
+async function sharedRehearsalInit(run: StackRun, dir: string): Promise<NodeJS.ProcessEnv> {
+  const config = rehearsalInitConfig(run.stack);
+  const relativeDir = paths.rehearsalInitDir(initKey(config, run.cli, terraformIn(run, dir).env));
+  const shared = join(run.workspaceRoot, relativeDir);
+  if (existsSync(shared)) run.print(`\nProviders: initialized once for every rehearsal that needs them, in ${relativeDir}`);
+  else {
+    const building = `${shared}.${process.pid}`;
+    writeJson(join(building, 'main.tf.json'), config);
+    try {
+      await terraformIn(run, building).init();
+      renameSync(building, shared);
+    } catch (error) {
+      if (!existsSync(shared)) throw error; // else another stack's init finished first
+    } finally {
+      rmSync(building, { recursive: true, force: true });
+    }
+  }
+  copyFileSync(join(shared, LOCK_FILE), join(dir, LOCK_FILE));
+  return { TF_DATA_DIR: join(shared, '.terraform') };
+}
+
+/**
+ * Lays out the stack's working directory, then runs `terraform init` (a rehearsal's shared one)
+ * while it makes the device keys this machine lacks. Nothing here changes the world.
  */
 async function prepareStack(run: StackRun): Promise<PreparedStack> {
   const dir = join(run.workspaceRoot, paths.workDir(run.mode, run.stack.name));
@@ -89,8 +137,10 @@ async function prepareStack(run: StackRun): Promise<PreparedStack> {
     writeJson(join(dir, REHEARSAL_OVERRIDE_FILE), rehearsalOverride(run.stack));
     writeJson(join(dir, REHEARSAL_TEST_FILE), rehearsalTestFile(run.stack, run.stack.outputNames()));
   }
-  const [keys] = await Promise.all([deviceKeys(run), terraformIn(run, dir).init()]);
-  return { dir, keys };
+  // A live init reaches the stack's own state backend; a stack that calls modules installs them.
+  const init = run.mode === 'rehearse' && !run.stack.json.module ? sharedRehearsalInit(run, dir) : terraformIn(run, dir).init().then(() => ({}));
+  const [keys, initEnv] = await Promise.all([deviceKeys(run), init]);
+  return { dir, keys, initEnv };
 }
 
 /** The stack's variables: the facts it reads, its devices' certificate requests, and the account. */
@@ -118,11 +168,11 @@ function stateParts(run: StackRun, keys: DeviceKey[]): StateParts {
 /** What a rehearsal's Terraform runs without: it must never reach a real account, whatever credentials the shell holds. */
 export const REHEARSAL_ENV = { AWS_PROFILE: undefined, AWS_SESSION_TOKEN: undefined, AWS_EC2_METADATA_DISABLED: 'true' };
 
-function terraformIn(run: StackRun, dir: string) {
+function terraformIn(run: StackRun, dir: string, initEnv: NodeJS.ProcessEnv = {}) {
   const rehearsal = run.mode === 'rehearse' ? REHEARSAL_ENV : {};
   // With a local mirror, init links the provider from it; a plugin cache would add nothing but its
   // race: a parallel init of another stack replaces the cached binary under a running plan.
-  const env = terraformEnv({ ...rehearsal, ...(run.cli.pluginDir && { TF_PLUGIN_CACHE_DIR: undefined }) });
+  const env = terraformEnv({ ...rehearsal, ...(run.cli.pluginDir && { TF_PLUGIN_CACHE_DIR: undefined }), ...initEnv });
   // Terraform refuses a plugin cache dir that does not exist yet.
   if (env.TF_PLUGIN_CACHE_DIR) mkdirSync(env.TF_PLUGIN_CACHE_DIR, { recursive: true });
   const tf = (args: string[], options: Partial<RunOptions> = {}) => {
@@ -137,7 +187,7 @@ function lastLineMatching(output: string, pattern: RegExp): string {
   return stripVTControlCharacters(output).split('\n').reverse().find((line) => pattern.test(line))?.trim() ?? '';
 }
 
-async function applyLive(run: StackRun, dir: string): Promise<Omit<ApplyResult, 'factsFile' | 'account'>> {
+async function applyLive(run: StackRun, { dir }: PreparedStack): Promise<Omit<ApplyResult, 'factsFile' | 'account'>> {
   const { tf, env } = terraformIn(run, dir);
   // plan validates the configuration first; apply then does exactly the plan the person saw.
   await tf(['plan', '-input=false', `-out=${PLAN_FILE}`]);
@@ -154,12 +204,31 @@ async function applyLive(run: StackRun, dir: string): Promise<Omit<ApplyResult, 
   }
 }
 
-async function applyRehearsal(run: StackRun, dir: string): Promise<Omit<ApplyResult, 'factsFile' | 'account'>> {
-  const { tf } = terraformIn(run, dir);
-  // `terraform test` validates, plans and mock-applies in one start of the provider: a separate
-  // validate or plan would prove nothing it does not (docs/decisions.md, "Rehearsal").
+/** The stack's providers, started once for Terraform to attach to, where the init is shared. */
+async function providersToAttach(run: StackRun, { dir, initEnv }: PreparedStack): Promise<AttachedProviders | undefined> {
+  const { env } = terraformIn(run, dir, initEnv);
+  // Set already, it names the person's own providers, started to debug them.
+  if (!initEnv.TF_DATA_DIR || env.TF_REATTACH_PROVIDERS) return undefined;
+  const attached = await attachProviders(initEnv.TF_DATA_DIR, run.stack.requiredProviders(), env);
+  run.print(
+    attached
+      ? '\nProviders: started once, in debug mode, for every step of terraform test to attach to (TF_REATTACH_PROVIDERS)'
+      : '\nProviders: one has no debug mode to attach to, so terraform test starts them for each step',
+  );
+  return attached;
+}
+
+async function applyRehearsal(run: StackRun, prepared: PreparedStack): Promise<Omit<ApplyResult, 'factsFile' | 'account'>> {
+  const attached = await providersToAttach(run, prepared);
   const collector = rehearsalCollector(run.print);
-  await tf(['test', '-json', '-verbose'], { onMessage: collector.onMessage });
+  try {
+    // `terraform test` validates, plans and mock-applies: a separate validate or plan would prove
+    // nothing it does not (docs/decisions.md, "Rehearsal").
+    const { tf } = terraformIn(run, prepared.dir, { ...prepared.initEnv, ...attached?.env });
+    await tf(['test', '-json', '-verbose'], { onMessage: collector.onMessage });
+  } finally {
+    await attached?.stop();
+  }
   const { resources, outputs } = collector.result();
   writeJson(join(run.workspaceRoot, paths.rehearsalStateFile(run.stack.name)), { stack: run.stack.name, resources, outputs });
   return { resources, values: outputs, outcome: `Mock apply complete! Resources: ${resources.length} in memory, none in AWS.` };
@@ -183,7 +252,7 @@ export async function applyStack(base: StackRun, checked: PreflightResult = Prom
   const stack = ready.value;
   forgetUnit(run.workspaceRoot, run.mode, run.stack.name);
   writeVariables(run, stack);
-  const result = run.mode === 'live' ? await applyLive(run, stack.dir) : await applyRehearsal(run, stack.dir);
+  const result = run.mode === 'live' ? await applyLive(run, stack) : await applyRehearsal(run, stack);
   const factsFile = await recordUnit(run.workspaceRoot, run.mode, run.stack.name, result.values, stateParts(run, Object.values(stack.keys)));
   return { ...result, factsFile, account: run.account };
 }

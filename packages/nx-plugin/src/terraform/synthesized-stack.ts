@@ -11,6 +11,7 @@ type TerraformJson = {
   variable?: Record<string, unknown>;
   output?: Record<string, unknown>;
   provider?: Record<string, { region?: string }[]>;
+  module?: Record<string, unknown>;
 };
 
 /** A stack's synthesized Terraform JSON, read back for what the executors need to know of it. */
