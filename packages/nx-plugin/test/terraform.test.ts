@@ -248,13 +248,21 @@ describe('the network stack under Terraform', () => {
       const { cli, starts } = loggingMirror(false);
       const from = printed.length;
       const result = await applyStack({ ...rehearsal('network'), cli });
-      expect(printed.slice(from).join('\n')).toContain('Providers: one has no debug mode to attach to, so terraform test starts them for each step');
+      expect(printed.slice(from).join('\n')).toContain('Providers: not all could start in debug mode, so terraform test starts them itself for each step');
       expect(result.values.vpc_id).toBe(mockId('aws_vpc.vpc'));
       const [refused, ...byTerraform] = starts();
       expect(refused.args).toBe('-debug');
       expect(byTerraform.length).toBeGreaterThan(1);
       expect(byTerraform.every((start) => start.args === '')).toBe(true);
     }));
+
+  it('inits again where the shared init lost its providers, in the same folder', async () => {
+    const [init] = sharedInits();
+    rmSync(join(root, paths.rehearsalInitDir(init), '.terraform', 'providers'), { recursive: true, force: true });
+    expect(await commandsOf({})).toEqual(['init', 'test']);
+    expect(sharedInits()).toEqual([init]);
+    expect(await commandsOf({})).toEqual(['test']);
+  });
 
   it('keeps nothing of an init that failed, so the next rehearsal with that source inits again', async () => {
     const before = sharedInits();

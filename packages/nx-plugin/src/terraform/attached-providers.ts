@@ -45,7 +45,8 @@ function safeReaddir(dir: string): string[] {
 /** Starts one provider in debug mode; resolves with its reattach configuration, or undefined if it has no debug mode. */
 function startProvider(binary: string, env: NodeJS.ProcessEnv, started: ChildProcess[]): Promise<Record<string, unknown> | undefined> {
   return new Promise((resolve) => {
-    const child = spawn(binary, ['-debug'], { env, stdio: ['ignore', 'pipe', 'ignore'] });
+    // Its logs would otherwise go to Terraform's; they go to the console only where TF_LOG asks for logs.
+    const child = spawn(binary, ['-debug'], { env, stdio: ['ignore', 'pipe', env.TF_LOG ? 'inherit' : 'ignore'] });
     started.push(child);
     let output = '';
     const timer = setTimeout(() => resolve(undefined), START_TIMEOUT_MS);

@@ -21,7 +21,7 @@ import {
   rehearsalOverride,
   rehearsalTestFile,
 } from './rehearsal';
-import { attachProviders, type AttachedProviders } from './attached-providers';
+import { attachProviders, installedProvider, type AttachedProviders } from './attached-providers';
 import type { SynthesizedStack } from './synthesized-stack';
 import { captureTerraform, runTerraform, RunOptions, TerraformCli, terraformEnv } from './terraform-cli';
 
@@ -109,8 +109,11 @@ async function sharedRehearsalInit(run: StackRun, dir: string): Promise<NodeJS.P
   const config = rehearsalInitConfig(run.stack);
   const relativeDir = paths.rehearsalInitDir(initKey(config, run.cli, terraformIn(run, dir).env));
   const shared = join(run.workspaceRoot, relativeDir);
-  if (existsSync(shared)) run.print(`\nProviders: initialized once for every rehearsal that needs them, in ${relativeDir}`);
+  const dataDir = join(shared, '.terraform');
+  const installed = existsSync(join(shared, LOCK_FILE)) && run.stack.requiredProviders().every((p) => installedProvider(dataDir, p.address, p.version));
+  if (installed) run.print(`\nProviders: initialized once for every rehearsal that needs them, in ${relativeDir}`);
   else {
+    rmSync(shared, { recursive: true, force: true }); // what is left of one whose providers are gone
     const building = `${shared}.${process.pid}`;
     writeJson(join(building, 'main.tf.json'), config);
     try {
@@ -123,7 +126,7 @@ async function sharedRehearsalInit(run: StackRun, dir: string): Promise<NodeJS.P
     }
   }
   copyFileSync(join(shared, LOCK_FILE), join(dir, LOCK_FILE));
-  return { TF_DATA_DIR: join(shared, '.terraform') };
+  return { TF_DATA_DIR: dataDir };
 }
 
 /**
@@ -213,7 +216,7 @@ async function providersToAttach(run: StackRun, { dir, initEnv }: PreparedStack)
   run.print(
     attached
       ? '\nProviders: started once, in debug mode, for every step of terraform test to attach to (TF_REATTACH_PROVIDERS)'
-      : '\nProviders: one has no debug mode to attach to, so terraform test starts them for each step',
+      : '\nProviders: not all could start in debug mode, so terraform test starts them itself for each step',
   );
   return attached;
 }
