@@ -20,7 +20,7 @@ const FLOOR_SCRIPT = join(import.meta.dirname, 'terraform-floor.sh');
 /** Fresh working directories for the floor, with the files of a finished rehearsal. */
 function layFloor(rehearsed, dir) {
   // The configuration the rehearsal's stacks shared their init from: one, as they need the same providers.
-  const inits = readdirSync(join(rehearsed, paths.runDir, 'rehearse-init'));
+  const inits = readdirSync(join(rehearsed, paths.rehearsalInitDir()));
   if (inits.length !== 1) throw new Error(`expected the rehearsal to share one init, found ${inits.length}`);
   mkdirSync(join(dir, 'init'), { recursive: true });
   cpSync(join(rehearsed, paths.rehearsalInitDir(inits[0]), 'main.tf.json'), join(dir, 'init', 'main.tf.json'));

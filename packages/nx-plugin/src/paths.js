@@ -14,8 +14,8 @@ const paths = {
   synthesizedFile: (/** @type {string} */ stack) => join(RUN_DIR, 'synth', stack, 'stacks', stack, 'cdk.tf.json'),
   /** Terraform's working directory; in live mode with the local backend it also holds the state. */
   workDir: (/** @type {Mode} */ mode, /** @type {string} */ stack) => join(RUN_DIR, mode, stack),
-  /** One `terraform init` shared by the rehearsals of stacks that need the same providers (terraform/stack-run.ts). */
-  rehearsalInitDir: (/** @type {string} */ key) => join(RUN_DIR, 'rehearse-init', key),
+  /** One `terraform init` shared by the rehearsals of stacks that need the same providers (terraform/stack-run.ts); without a key, the folder of them all. */
+  rehearsalInitDir: (key = '') => join(RUN_DIR, 'rehearse-init', key),
   localStateFile: (/** @type {string} */ stack) => join(RUN_DIR, 'live', stack, 'terraform.tfstate'),
   /** What a rehearsal records in place of a state: the mock-applied resources and outputs. */
   rehearsalStateFile: (/** @type {string} */ stack) => join(RUN_DIR, 'rehearse', stack, 'rehearsal-state.json'),

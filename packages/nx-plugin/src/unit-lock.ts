@@ -14,7 +14,8 @@ interface Holder {
 
 export const lockFile = (mode: Mode, unit: string) => join(paths.runDir, 'locks', mode, `${unit}.lock`);
 
-const alive = (pid: number) => {
+/** Whether process `pid` still runs. */
+export const alive = (pid: number) => {
   try {
     process.kill(pid, 0);
     return true;

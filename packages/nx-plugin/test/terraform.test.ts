@@ -13,6 +13,7 @@ import { loadConfig } from '../src/config/load-config';
 import { writeFacts } from '../src/facts';
 import { paths } from '../src/paths';
 import { preflight } from '../src/terraform/preflight';
+import { alive } from '../src/unit-lock';
 import { installedProvider } from '../src/terraform/attached-providers';
 import { MOCK_ACCOUNT, mockId } from '../src/terraform/rehearsal';
 import { ApplyResult, applyStack, REHEARSAL_ENV, StackRun } from '../src/terraform/stack-run';
@@ -42,7 +43,7 @@ function rehearsal(stack: string): StackRun {
 }
 
 /** The inits rehearsals share (one per set of providers and where they come from). */
-const sharedInits = () => readdirSync(join(root, paths.runDir, 'rehearse-init'));
+const sharedInits = () => readdirSync(join(root, paths.rehearsalInitDir()));
 
 /** Terraform's environment in a rehearsal, with the data directory of the one init the stacks share. */
 function rehearsalEnv(): NodeJS.ProcessEnv {
@@ -53,10 +54,10 @@ function rehearsalEnv(): NodeJS.ProcessEnv {
 /** The Terraform commands a log shows being run. */
 const commandsIn = (log: string) => [...log.matchAll(/^> \S*terraform\S* (\w+)/gm)].map((m) => m[1]);
 
-/** Applies the stack in rehearse mode; returns its result and what it printed. */
-async function rehearse(stack: string, readsFactsOf: string[]): Promise<[ApplyResult, string]> {
+/** Applies the stack in rehearse mode, as `change` changes its run; returns its result and what it printed. */
+async function rehearse(stack: string, change: Partial<StackRun> = {}): Promise<[ApplyResult, string]> {
   const from = printed.length;
-  const result = await applyStack({ ...rehearsal(stack), readsFactsOf });
+  const result = await applyStack({ ...rehearsal(stack), ...change });
   return [result, stripVTControlCharacters(printed.slice(from).join('\n'))];
 }
 
@@ -151,12 +152,8 @@ describe('the network stack under Terraform', () => {
     expect(existsSync(join(root, paths.factsFile('rehearse', 'network')))).toBe(false);
   });
 
-  /** Rehearses the network stack as `run` changes it; gives back the Terraform commands it ran. */
-  async function commandsOf(run: Partial<StackRun>): Promise<string[]> {
-    const from = printed.length;
-    await applyStack({ ...rehearsal('network'), ...run });
-    return commandsIn(stripVTControlCharacters(printed.slice(from).join('\n')));
-  }
+  /** Rehearses the network stack as `change` changes its run; gives back the Terraform commands it ran. */
+  const commandsOf = async (change: Partial<StackRun>) => commandsIn((await rehearse('network', change))[1]);
 
   it('inits a stack that calls a module in its own folder, where the module gets installed', async () => {
     const dir = join(root, paths.workDir('rehearse', 'network'));
@@ -220,35 +217,25 @@ describe('the network stack under Terraform', () => {
     return { cli: { ...resolveTerraformCli({}), pluginDir: mirror }, starts };
   }
 
-  const running = (pid: number) => {
-    try {
-      return process.kill(pid, 0);
-    } catch {
-      return false;
-    }
-  };
-
   it('starts the provider once, in debug mode, for every step of terraform test, and leaves it running in no case', () =>
     withInitsRemoved(async () => {
       const { cli, starts } = loggingMirror(true);
-      const from = printed.length;
-      const result = await applyStack({ ...rehearsal('network'), cli });
-      expect(printed.slice(from).join('\n')).toContain('Providers: started once, in debug mode, for every step of terraform test to attach to');
+      const [result, log] = await rehearse('network', { cli });
+      expect(log).toContain('Providers: started once, in debug mode, for every step of terraform test to attach to');
       expect(result.values.vpc_id).toBe(mockId('aws_vpc.vpc'));
       expect(starts().map((start) => start.args)).toEqual(['-debug']);
 
       const failure = await applyBroken((resource) => (resource.aws_vpc.vpc.no_such_argument = true), { cli });
       expect(failure.output).toContain('No argument or block type is named "no_such_argument"');
       expect(starts().map((start) => start.args)).toEqual(['-debug', '-debug']);
-      expect(starts().filter((start) => running(start.pid))).toEqual([]);
+      expect(starts().filter((start) => alive(start.pid))).toEqual([]);
     }));
 
   it('lets terraform test start a provider that has no debug mode itself, at each step, with the same result', () =>
     withInitsRemoved(async () => {
       const { cli, starts } = loggingMirror(false);
-      const from = printed.length;
-      const result = await applyStack({ ...rehearsal('network'), cli });
-      expect(printed.slice(from).join('\n')).toContain('Providers: not all could start in debug mode, so terraform test starts them itself for each step');
+      const [result, log] = await rehearse('network', { cli });
+      expect(log).toContain('Providers: not all could start in debug mode, so terraform test starts them itself for each step');
       expect(result.values.vpc_id).toBe(mockId('aws_vpc.vpc'));
       const [refused, ...byTerraform] = starts();
       expect(refused.args).toBe('-debug');
@@ -271,9 +258,8 @@ describe('the network stack under Terraform', () => {
     expect(failure).toBeInstanceOf(TerraformError);
     expect(failure.command).toMatch(/ init -input=false -plugin-dir=.*empty-mirror-/);
     expect(failure.output).toContain('registry.terraform.io/hashicorp/aws');
-    expect(readdirSync(join(root, paths.runDir, 'rehearse-init'))).toEqual(before);
+    expect(sharedInits()).toEqual(before);
   });
-
 });
 
 /** Every file under `dir`, but not the providers Terraform installed (huge binaries). */
@@ -294,8 +280,8 @@ describe('the core stacks under Terraform', () => {
   beforeAll(async () => {
     const config = loadConfig(WORKSPACE, 'config');
     for (const stack of ['core-account', 'core-devices']) synthesize(STACKS[stack], stack, config, join(root, paths.synthDir(stack)));
-    [account, accountLog] = await rehearse('core-account', []);
-    [devices, devicesLog] = await rehearse('core-devices', ['core-account']);
+    [account, accountLog] = await rehearse('core-account');
+    [devices, devicesLog] = await rehearse('core-devices', { readsFactsOf: ['core-account'] });
   });
 
   it("runs terraform test alone for each: the providers come from the network rehearsal's init", () => {
@@ -499,7 +485,7 @@ describe('the workflow stack under Terraform', () => {
     synthesize(STACKS['workflow'], 'workflow', config, join(root, paths.synthDir('workflow')));
     // What a network rehearsal hands on, written here so this block does not depend on the order of the others.
     writeFacts(root, { unit: 'network', mode: 'rehearse', rehearsal: true, values: NETWORK_FACTS });
-    [workflow, log] = await rehearse('workflow', ['network']);
+    [workflow, log] = await rehearse('workflow', { readsFactsOf: ['network'] });
   });
 
   it('validates, plans and mock-applies the results bucket, the worker role and launch template, and the Batch engine', () => {

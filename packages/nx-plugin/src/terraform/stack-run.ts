@@ -207,12 +207,11 @@ async function applyLive(run: StackRun, { dir }: PreparedStack): Promise<Omit<Ap
   }
 }
 
-/** The stack's providers, started once for Terraform to attach to, where the init is shared. */
-async function providersToAttach(run: StackRun, { dir, initEnv }: PreparedStack): Promise<AttachedProviders | undefined> {
-  const { env } = terraformIn(run, dir, initEnv);
+/** The stack's providers, started once for Terraform to attach to, where the init is shared (`env.TF_DATA_DIR`). */
+async function providersToAttach(run: StackRun, env: NodeJS.ProcessEnv): Promise<AttachedProviders | undefined> {
   // Set already, it names the person's own providers, started to debug them.
-  if (!initEnv.TF_DATA_DIR || env.TF_REATTACH_PROVIDERS) return undefined;
-  const attached = await attachProviders(initEnv.TF_DATA_DIR, run.stack.requiredProviders(), env);
+  if (!env.TF_DATA_DIR || env.TF_REATTACH_PROVIDERS) return undefined;
+  const attached = await attachProviders(env.TF_DATA_DIR, run.stack.requiredProviders(), env);
   run.print(
     attached
       ? '\nProviders: started once, in debug mode, for every step of terraform test to attach to (TF_REATTACH_PROVIDERS)'
@@ -221,14 +220,14 @@ async function providersToAttach(run: StackRun, { dir, initEnv }: PreparedStack)
   return attached;
 }
 
-async function applyRehearsal(run: StackRun, prepared: PreparedStack): Promise<Omit<ApplyResult, 'factsFile' | 'account'>> {
-  const attached = await providersToAttach(run, prepared);
+async function applyRehearsal(run: StackRun, { dir, initEnv }: PreparedStack): Promise<Omit<ApplyResult, 'factsFile' | 'account'>> {
+  const { tf, env } = terraformIn(run, dir, initEnv);
+  const attached = await providersToAttach(run, env);
   const collector = rehearsalCollector(run.print);
   try {
     // `terraform test` validates, plans and mock-applies: a separate validate or plan would prove
     // nothing it does not (docs/decisions.md, "Rehearsal").
-    const { tf } = terraformIn(run, prepared.dir, { ...prepared.initEnv, ...attached?.env });
-    await tf(['test', '-json', '-verbose'], { onMessage: collector.onMessage });
+    await tf(['test', '-json', '-verbose'], { onMessage: collector.onMessage, env: { ...env, ...attached?.env } });
   } finally {
     await attached?.stop();
   }
